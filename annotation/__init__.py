@@ -1,0 +1,1 @@
+"""The store, the review queue, annotation tasks and agreement (no Prefect here)."""

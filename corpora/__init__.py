@@ -1,0 +1,1 @@
+"""Records, taxonomy, sources, normalisation and the seed corpus (the bottom layer)."""

@@ -1,0 +1,168 @@
+"""The record schema: every type that is stored or crosses a package boundary.
+
+SQL tables, `datasets.Features`, JSON output and the web API derive from or are tested
+against these models. Evidence offsets always point into the exact `Ad.text` they were
+computed on (end-exclusive Python string indices).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Lang = Literal["es", "pt", "und"]
+Risk = Literal["low", "medium", "high"]
+Strength = Literal["weak", "medium", "strong"]
+Kind = Literal["legit", "hard_negative", "deceptive"]
+Decision = Literal["confirm", "dismiss", "escalate"]
+EntityKind = Literal["phone", "email", "url", "handle", "money"]
+
+RISK_LEVELS: tuple[Risk, ...] = ("low", "medium", "high")
+SUPPORTED_LANGS: tuple[str, ...] = ("es", "pt")
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware (UTC)."""
+    return datetime.now(timezone.utc)
+
+
+def hash_text(text: str) -> str:
+    """sha256 hex digest of a text: the content hash of an ad."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def stable_ad_id(text: str) -> str:
+    """The id an ad gets when its source gives none: stable across runs and machines."""
+    return "ad-" + hash_text(text)[:16]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Evidence(Record):
+    """A character span of an ad's text; `text == ad.text[start:end]`."""
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+
+    @model_validator(mode="after")
+    def _check_order(self) -> Evidence:
+        if self.end < self.start:
+            raise ValueError(f"evidence end {self.end} is before start {self.start}")
+        if len(self.text) != self.end - self.start:
+            raise ValueError("evidence text length does not match its offsets")
+        return self
+
+    @classmethod
+    def from_text(cls, text: str, start: int, end: int) -> Evidence:
+        return cls(start=start, end=end, text=text[start:end])
+
+
+class Entity(Record):
+    """A contact or amount found in an ad. `pseudonym` is an HMAC used for linking ads."""
+
+    kind: EntityKind
+    value: str
+    normalised: str
+    pseudonym: str | None = None
+    span: Evidence
+
+
+class Ad(Record):
+    """One ad as stored: `text` is already normalised (see corpora.normalize)."""
+
+    id: str = Field(min_length=1)
+    source: str = "unknown"
+    url: str | None = None
+    lang: Lang = "und"
+    country: str | None = None
+    title: str | None = None
+    text: str
+    published_at: datetime | None = None
+    fetched_at: datetime | None = None
+    content_hash: str = ""
+    raw_ref: str | None = None
+
+    @model_validator(mode="after")
+    def _fill_hash(self) -> Ad:
+        if not self.content_hash:
+            object.__setattr__(self, "content_hash", hash_text(self.text))
+        return self
+
+
+class IndicatorHit(Record):
+    """One indicator found in one ad by one detector."""
+
+    id: str
+    score: float = Field(ge=0.0, le=1.0)
+    strength: Strength
+    evidence: list[Evidence] = Field(default_factory=list)
+    detector: str
+
+
+class ModelRef(Record):
+    """Which detector made a prediction: registered name, version and artifact sha256."""
+
+    name: str
+    version: str
+    sha256: str
+
+
+class Assessment(Record):
+    """A detector's verdict on one ad."""
+
+    ad_id: str
+    lang: Lang
+    risk: Risk
+    score: float = Field(ge=0.0, le=1.0)
+    hits: list[IndicatorHit] = Field(default_factory=list)
+    explanation: str = ""
+    model: ModelRef
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class ReviewDecision(Record):
+    """An investigator's decision on a flagged ad. Decisions are appended, never edited."""
+
+    ad_id: str
+    reviewer: str
+    decision: Decision
+    indicators: list[str] | None = None
+    note: str = ""
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class Annotation(Record):
+    """A trainer's labels for one ad: indicators, their evidence spans and the ad's risk."""
+
+    ad_id: str
+    annotator: str
+    indicators: list[str] = Field(default_factory=list)
+    evidence: dict[str, list[Evidence]] = Field(default_factory=dict)
+    risk: Risk
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class LabelledAd(Record):
+    """One ad of the seed corpus, with gold indicators, evidence spans and risk."""
+
+    id: str = Field(min_length=1)
+    lang: Literal["es", "pt"]
+    country: str = Field(min_length=2, max_length=2)
+    source: Literal[
+        "classified", "job_board", "social_post", "messaging_group", "migration_service", "agency"
+    ]
+    kind: Kind
+    risk: Risk
+    text: str
+    indicators: list[str] = Field(default_factory=list)
+    evidence: dict[str, list[Evidence]] = Field(default_factory=dict)
+
+    def to_ad(self) -> Ad:
+        return Ad(id=self.id, source=self.source, lang=self.lang, country=self.country,
+                  text=self.text)

@@ -1,0 +1,1 @@
+"""Metrics, grouped splits, reports and the benchmark."""

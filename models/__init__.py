@@ -1,0 +1,1 @@
+"""Detectors registered under versioned names, risk scoring, explanations, artifacts."""

@@ -1,0 +1,41 @@
+"""Detectors registered under versioned names.
+
+A change of behaviour is a new version; old names keep working. Entries point at a
+factory by import path so that importing the registry loads no model.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from models.detector import Detector
+
+DETECTORS: dict[str, str] = {
+    "indicators.rules.v1": "models.rules.detector:build_rules_detector",
+}
+
+
+class UnknownDetectorError(KeyError):
+    def __str__(self) -> str:
+        return f"unknown detector {self.args[0]!r}; available: {', '.join(DETECTORS)}"
+
+
+def available_detectors() -> list[str]:
+    return list(DETECTORS)
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """'indicators.rules.v1' -> ('indicators.rules', '1')."""
+    base, _, version = name.rpartition(".v")
+    return base, version
+
+
+def load_detector(name: str, **options: Any) -> Detector:
+    """Build the detector registered as `name` (e.g. 'indicators.rules.v1')."""
+    try:
+        target = DETECTORS[name]
+    except KeyError:
+        raise UnknownDetectorError(name) from None
+    module_name, _, factory = target.partition(":")
+    return getattr(importlib.import_module(module_name), factory)(**options)

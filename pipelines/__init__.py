@@ -1,0 +1,1 @@
+"""Prefect flows, settings and the `centinela` command line (thin shells over the library)."""

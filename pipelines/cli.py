@@ -1,0 +1,33 @@
+"""The `centinela` command line: one Typer app over the library (no logic of its own)."""
+
+from __future__ import annotations
+
+import typer
+
+from pipelines.commands.detect import detect
+
+app = typer.Typer(
+    name="centinela",
+    help="Find human-trafficking recruitment indicators in Spanish and Portuguese job and "
+         "migration ads, explain them, and queue them for human review.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="markdown",
+)
+
+
+@app.callback()
+def main() -> None:
+    """Find human-trafficking recruitment indicators in Spanish and Portuguese job and
+    migration ads, explain them, and queue them for human review.
+
+    Settings come from the environment: CENTINELA_DB (SQLAlchemy URL, default a SQLite
+    file in your data folder), CENTINELA_HOME, CENTINELA_MODEL, CENTINELA_SECRET.
+    """
+
+
+app.command("detect")(detect)
+
+
+if __name__ == "__main__":
+    app()

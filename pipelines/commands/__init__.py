@@ -1,0 +1,1 @@
+"""One module per `centinela` command; `pipelines.cli` wires them into one app."""

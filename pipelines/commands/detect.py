@@ -1,0 +1,123 @@
+"""`centinela detect`: batch scoring of a JSONL file (CONTRACT.md §3)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from contextlib import ExitStack
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from pipelines.settings import Settings
+
+_PROGRESS_MIN_BYTES = 2_000_000
+
+
+class OutputFormat(str, Enum):
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+def detect(
+    input_path: Annotated[str, typer.Argument(
+        metavar="INPUT", help="JSONL file of ads (one object per line with 'text'), or - for stdin.")],
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--output", help="Write results here instead of stdout.")] = None,
+    fmt: Annotated[OutputFormat, typer.Option(
+        "--format", help="jsonl (the contract format) or csv (one row per ad, for spreadsheets).")]
+        = OutputFormat.jsonl,
+    model: Annotated[str | None, typer.Option(
+        "--model", help="Registered detector name (default: CENTINELA_MODEL or indicators.rules.v1).")]
+        = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Ads scored together.")] = 256,
+    max_line_bytes: Annotated[int, typer.Option(
+        min=1, help="Longer input lines are reported as errors, not scored.")] = 1_000_000,
+    progress: Annotated[bool | None, typer.Option(
+        "--progress/--no-progress",
+        help="Progress bar on stderr (default: on for files over 2 MB when stderr is a terminal).")]
+        = None,
+) -> None:
+    """Score job and migration ads for trafficking-recruitment indicators.
+
+    Reads one JSON object per line. Each needs "text"; "id", "lang", "url", "source",
+    "country", "published_at" and "title" are optional. A line without "id" gets a stable
+    one (a hash of the text); "lang" other than es/pt, or a text in another language, is
+    reported as "und" and not scored.
+
+    Writes one JSON line per input line, in the same order: id, lang, risk (high, medium,
+    low), score (0-1, higher = review sooner), indicators with evidence (end-exclusive
+    character offsets into the exact input text) and IC-TIP-aligned hints, a one-sentence
+    explanation per indicator, and the model that made it.
+
+    A bad line (not JSON, no "text", "text" not a string, too long) does not stop the run:
+    its output line is {"id": ..., "error": "..."}, the count of bad lines goes to stderr,
+    and the exit code is non-zero only when every line failed.
+    """
+    from corpora.sources.jsonl import read_jsonl
+    from corpora.taxonomy import load_taxonomy
+    from models.contract import detect_records
+    from models.registry import UnknownDetectorError, load_detector
+
+    settings = Settings.from_env()
+    try:
+        detector = load_detector(model or settings.model)
+    except UnknownDetectorError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--model") from None
+    taxonomy = load_taxonomy()
+
+    with ExitStack() as stack:
+        if input_path == "-":
+            stream, where, size = sys.stdin.buffer, "<stdin>", None
+        else:
+            path = Path(input_path)
+            if not path.is_file():
+                raise typer.BadParameter(f"no such file: {path}", param_hint="INPUT")
+            stream, where, size = stack.enter_context(path.open("rb")), str(path), path.stat().st_size
+        show = progress if progress is not None else (
+            size is not None and size > _PROGRESS_MIN_BYTES and sys.stderr.isatty())
+        if show:
+            from rich.console import Console
+            from rich.progress import Progress
+
+            bar = stack.enter_context(Progress(console=Console(stderr=True), transient=True))
+            stream = stack.enter_context(bar.wrap_file(stream, total=size, description="detect"))
+        out = stack.enter_context(output.open("w", encoding="utf-8", newline="")) if output \
+            else sys.stdout
+        write = _csv_writer(out) if fmt is OutputFormat.csv else _jsonl_writer(out)
+        total = failed = 0
+        for result in detect_records(read_jsonl(stream, where, max_line_bytes), detector,
+                                     taxonomy, batch_size):
+            total += 1
+            failed += "error" in result
+            write(result)
+        out.flush()
+    if failed:
+        typer.echo(f"{failed} of {total} lines could not be scored (see their \"error\").",
+                   err=True)
+    if total and failed == total:
+        raise typer.Exit(1)
+
+
+def _jsonl_writer(out):
+    def write(result: dict[str, Any]) -> None:
+        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+    return write
+
+
+def _csv_writer(out):
+    writer = csv.writer(out)
+    writer.writerow(["id", "lang", "risk", "score", "indicators", "evidence", "explanation", "error"])
+
+    def write(result: dict[str, Any]) -> None:
+        indicators = result.get("indicators", [])
+        writer.writerow([
+            result.get("id"), result.get("lang", ""), result.get("risk", ""),
+            result.get("score", ""), ";".join(i["id"] for i in indicators),
+            " | ".join(f"{i['id']}: {e['text']}" for i in indicators for e in i["evidence"]),
+            result.get("explanation", ""), result.get("error", ""),
+        ])
+    return write

@@ -1,0 +1,1 @@
+"""Prefect flows: each orchestrates library calls; tasks are batches of I/O or one call."""

@@ -1,0 +1,41 @@
+"""Settings, read once at the entry point and passed down (never at import time)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_MODEL = "indicators.rules.v1"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where Centinela keeps its data and which model it uses.
+
+    CENTINELA_HOME   folder for the default database, models and reports
+                     (default: the user's data dir, e.g. ~/.local/share/centinela)
+    CENTINELA_DB     SQLAlchemy URL (default: sqlite:///<home>/centinela.db);
+                     postgresql+psycopg://user@host/db for teams
+    CENTINELA_MODEL  detector name for detect and scan (default: indicators.rules.v1)
+    CENTINELA_SECRET key for contact pseudonyms (HMAC); set it in production
+    """
+
+    home: Path
+    db_url: str
+    model: str
+    secret: str
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        from platformdirs import user_data_dir
+
+        home = Path(env.get("CENTINELA_HOME") or user_data_dir("centinela", appauthor=False))
+        db_url = env.get("CENTINELA_DB") or f"sqlite:///{home / 'centinela.db'}"
+        return cls(
+            home=home,
+            db_url=db_url,
+            model=env.get("CENTINELA_MODEL") or DEFAULT_MODEL,
+            secret=env.get("CENTINELA_SECRET") or "centinela-development-key",
+        )
