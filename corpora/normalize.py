@@ -16,38 +16,39 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
-# One pass finds every piece that may change: zero-width characters, whitespace that is not
-# a single plain space or newline, and runs of non-ASCII characters (with the character
-# before them, so combining accents compose with their base letter).
-_WS = r"\t\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
+# Spaces other than the plain one (tab, NBSP, the typographic spaces...).
+_WS = "\t\f\v\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
 _NL = r"(?:\r\n?|\n)"
+# One pass finds every piece that may change: zero-width characters (with the spaces around
+# them), line breaks, odd or repeated spaces, a letter with combining accents, and runs of
+# non-ASCII characters (for NFKC).
 _SEGMENT = re.compile(
-    r"[" + _ZERO_WIDTH + r"]+"                                 # zero-width: dropped
+    r"[ " + _WS + r"]*(?:[" + _ZERO_WIDTH + r"]+[ " + _WS + r"]*)+"   # zero-width: dropped
     r"|" + _NL + r"(?:[ " + _WS + r"]*" + _NL + r"){2,}"        # 3+ line breaks: a blank line
     r"|\r\n?"                                                   # CR LF, CR: LF
     r"|[ " + _WS + r"]{2,}|[" + _WS + r"]"                     # odd or repeated spaces: one space
-    r"|[\x00-\x7f][\u0300-\u036f]+"                            # letter + combining accents
-    r"|[^\x00-\x7f\s" + _ZERO_WIDTH + r"]+"                      # other non-ASCII runs: NFKC
+    r"|[\x21-\x7e][" + _ZERO_WIDTH + r"]*[\u0300-\u036f]+"      # letter + combining accents
+    r"|[^\x00-\x7f\s]+"                                         # other non-ASCII runs: NFKC
 )
 _LINE_BREAK = re.compile(_NL)
-_SPACES = re.compile(r"[ \t\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+_SPACES = re.compile("[ " + _WS + "]+")
 
 
 def _clean_segment(segment: str) -> str:
-    if segment[0] in _ZERO_WIDTH:
-        return ""
+    if any(ch in _ZERO_WIDTH for ch in segment.strip(" " + _WS)[:1]):
+        return " " if _SPACES.search(segment) else ""
     if segment[0] in "\r\n":
         return "\n\n" if len(_LINE_BREAK.findall(segment)) > 2 else "\n"
     if _SPACES.fullmatch(segment):
         return " "
-    cleaned = unicodedata.normalize("NFKC", segment)
-    if " " in cleaned and " " not in segment:
+    visible = "".join(ch for ch in segment if ch not in _ZERO_WIDTH)
+    cleaned = unicodedata.normalize("NFKC", visible)
+    if " " in cleaned and " " not in visible:
         # NFKC spells some marks with a space (U+00B4 -> " \u0301"): keep them composed.
-        cleaned = unicodedata.normalize("NFC", segment)
-    cleaned = "".join(ch for ch in cleaned if ch not in _ZERO_WIDTH)
+        cleaned = unicodedata.normalize("NFC", visible)
     return _SPACES.sub(" ", cleaned)
 
 
@@ -55,17 +56,14 @@ _EDGES = re.compile(r"^[\s" + _ZERO_WIDTH + r"]+|[\s" + _ZERO_WIDTH + r"]+$")
 
 
 @dataclass(frozen=True)
-class NormalizedText:
-    """Clean text plus the anchors that map its offsets back to the original."""
+class _Pass:
+    """One cleaning pass: text[clean_starts[i]:clean_ends[i]] replaced
+    source[orig_starts[i]:orig_ends[i]]; outside the pieces, text is copied 1:1."""
 
-    text: str
-    original: str
-    # One entry per replaced piece: text[clean_starts[i]:clean_ends[i]] replaced
-    # original[orig_starts[i]:orig_ends[i]]. Outside the pieces, text is copied 1:1.
-    clean_starts: list[int] = field(default_factory=list)
-    clean_ends: list[int] = field(default_factory=list)
-    orig_starts: list[int] = field(default_factory=list)
-    orig_ends: list[int] = field(default_factory=list)
+    clean_starts: list[int]
+    clean_ends: list[int]
+    orig_starts: list[int]
+    orig_ends: list[int]
 
     def _map(self, pos: int, is_end: bool) -> int:
         find = bisect.bisect_left if is_end else bisect.bisect_right
@@ -76,16 +74,48 @@ class NormalizedText:
             return self.orig_ends[i] if is_end else self.orig_starts[i]
         return self.orig_ends[i] + (pos - self.clean_ends[i])
 
+    def to_source(self, start: int, end: int) -> tuple[int, int]:
+        source_start = self._map(start, False)
+        return source_start, max(source_start, self._map(end, True))
+
+
+@dataclass(frozen=True)
+class NormalizedText:
+    """Clean text plus the passes that map its offsets back to the original."""
+
+    text: str
+    original: str
+    passes: tuple[_Pass, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.passes)
+
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a clean-text span to the smallest original span that covers it."""
-        if not self.clean_starts:
-            return start, end
-        orig_start = self._map(start, False)
-        return orig_start, max(orig_start, self._map(end, True))
+        for cleaning in reversed(self.passes):
+            start, end = cleaning.to_source(start, end)
+        return start, end
 
 
 def normalize_text(text: str) -> NormalizedText:
-    """Clean `text` (see module docstring) and keep the map back to it."""
+    """Clean `text` (see module docstring) and keep the map back to it.
+
+    Passes repeat until nothing changes (removing a zero-width character can, say, put two
+    line breaks side by side), so normalising clean text is the identity.
+    """
+    passes = []
+    current = text
+    for _ in range(4):
+        cleaned, cleaning = _clean_once(current)
+        if cleaning is None:
+            break
+        passes.append(cleaning)
+        current = cleaned
+    return NormalizedText(current, text, tuple(passes))
+
+
+def _clean_once(text: str) -> tuple[str, _Pass | None]:
     pieces = [(m.start(), m.end(), "") for m in _EDGES.finditer(text)]
     lo = pieces[0][1] if pieces and pieces[0][0] == 0 else 0
     hi = pieces[-1][0] if pieces and pieces[-1][1] == len(text) and pieces[-1][0] > 0 else len(text)
@@ -94,26 +124,23 @@ def normalize_text(text: str) -> NormalizedText:
         if cleaned != match.group():
             pieces.append((match.start(), match.end(), cleaned))
     if not pieces:
-        return NormalizedText(text, text)
+        return text, None
     pieces.sort()
     parts: list[str] = []
-    clean_starts: list[int] = []
-    clean_ends: list[int] = []
-    orig_starts: list[int] = []
-    orig_ends: list[int] = []
+    cleaning = _Pass([], [], [], [])
     pos = out_len = 0
     for start, end, cleaned in pieces:
         parts.append(text[pos:start])
         out_len += start - pos
-        clean_starts.append(out_len)
+        cleaning.clean_starts.append(out_len)
         parts.append(cleaned)
         out_len += len(cleaned)
-        clean_ends.append(out_len)
-        orig_starts.append(start)
-        orig_ends.append(end)
+        cleaning.clean_ends.append(out_len)
+        cleaning.orig_starts.append(start)
+        cleaning.orig_ends.append(end)
         pos = end
     parts.append(text[pos:])
-    return NormalizedText("".join(parts), text, clean_starts, clean_ends, orig_starts, orig_ends)
+    return "".join(parts), cleaning
 
 
 def _build_fold_table() -> dict[int, str]:

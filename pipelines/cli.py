@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
+from pipelines.commands.bench import bench
 from pipelines.commands.detect import detect
+from pipelines.commands.scan import scan
 
 app = typer.Typer(
     name="centinela",
@@ -27,6 +29,8 @@ def main() -> None:
 
 
 app.command("detect")(detect)
+app.command("bench")(bench)
+app.command("scan")(scan)
 
 
 if __name__ == "__main__":

@@ -28,11 +28,21 @@ class _LanguageMatcher:
         self.nlp = spacy.blank(lang)
         self.lexicon: Lexicon = load_lexicon(lang, taxonomy, self.nlp.tokenizer,
                                              patterns_dir / f"{lang}.yaml")
-        self.matcher = Matcher(self.nlp.vocab, validate=True)
+        # One Matcher per indicator (and per `unless` list). A Matcher tries every pattern
+        # at every token, with Python predicates for word lists, so it only runs on an ad
+        # when some rule of it could match: each required token's words occur in the ad.
+        self.matchers: dict[str, Matcher] = {}
+        self.requirements: dict[str, list[list[frozenset[int]]]] = {}
         self.rules: dict[int, Rule] = {}
+        strings = self.nlp.vocab.strings
         for rule in self.lexicon.rules + [r for rs in self.lexicon.unless.values() for r in rs]:
-            self.matcher.add(rule.key, [rule.tokens])
-            self.rules[self.nlp.vocab.strings[rule.key]] = rule
+            group = rule.key.split("#")[0]
+            if group not in self.matchers:
+                self.matchers[group] = Matcher(self.nlp.vocab, validate=True)
+            self.matchers[group].add(rule.key, [rule.tokens])
+            self.rules[strings[rule.key]] = rule
+            self.requirements.setdefault(group, []).append(
+                [frozenset(strings.add(w) for w in words) for words in _required_words(rule)])
 
     def find(self, folded_texts: list[str]) -> list[dict[str, list[tuple[int, int, float]]]]:
         """Per text: indicator -> [(start_char, end_char, score)] on the folded text."""
@@ -40,7 +50,15 @@ class _LanguageMatcher:
         for doc in self.nlp.tokenizer.pipe(folded_texts, batch_size=256):
             found: dict[str, list[tuple[int, int, float]]] = {}
             vetoed: set[str] = set()
-            for match_id, start, end in self.matcher(doc):
+            present = set(doc.to_array("LOWER").tolist())
+            matches = [
+                match
+                for group, matcher in self.matchers.items()
+                if any(all(not present.isdisjoint(words) for words in rule_words)
+                       for rule_words in self.requirements[group])
+                for match in matcher(doc)
+            ]
+            for match_id, start, end in matches:
                 rule = self.rules[match_id]
                 if rule.amount_min is not None and not self._amount_ok(doc[start:end], rule):
                     continue
@@ -73,6 +91,20 @@ class _LanguageMatcher:
             if token.lower_ in lex.negation_cues:
                 return True
         return False
+
+
+def _required_words(rule: Rule) -> list[list[str]]:
+    """For each token a match cannot skip, the words it accepts (when it is a word list)."""
+    required = []
+    for token in rule.tokens:
+        if token.get("OP") in ("?", "*", "!"):
+            continue
+        lower = token.get("LOWER")
+        if isinstance(lower, str):
+            required.append([lower])
+        elif isinstance(lower, dict) and "IN" in lower:
+            required.append(list(lower["IN"]))
+    return required
 
 
 def _merge(spans: list[tuple[int, int, float]]) -> list[tuple[int, int]]:
