@@ -1,0 +1,137 @@
+"""Model artifacts: saved with skops (scikit-learn) or safetensors (torch), never pickle.
+
+A registered artifact is a folder `<root>/<name>/<version>/` holding the model files and a
+`meta.json` with name, version, the sha256 of the training data and of each file,
+metrics, and an overall `sha256` (of the files' hashes) that every assessment records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+
+class ArtifactError(RuntimeError):
+    """An artifact is missing, incomplete, or its files do not match their hashes."""
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class ArtifactMeta:
+    name: str
+    version: str
+    sha256: str
+    files: dict[str, str]
+    training_data_sha256: str
+    created_at: str
+    metrics: dict[str, Any] = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, indent=2, sort_keys=True, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class Artifact:
+    path: Path
+    meta: ArtifactMeta
+
+    def file(self, name: str) -> Path:
+        return self.path / name
+
+
+def models_root(home: Path) -> Path:
+    """Where a Centinela home keeps registered models."""
+    return Path(home) / "models"
+
+
+def save_artifact(root: Path, name: str, version: str, write_files, *,
+                  training_data_sha256: str, metrics: dict[str, Any] | None = None,
+                  config: dict[str, Any] | None = None) -> Artifact:
+    """Register a new artifact: `write_files(folder)` writes the model files into a fresh
+    folder; hashes and meta.json are computed here. The folder appears atomically."""
+    target = Path(root) / name / version
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=target.parent))
+    try:
+        write_files(staging)
+        files = {p.name: sha256_file(p) for p in sorted(staging.iterdir()) if p.is_file()}
+        if not files:
+            raise ArtifactError(f"{name} {version}: no model files were written")
+        overall = hashlib.sha256("".join(f"{k}:{v}\n" for k, v in files.items()).encode())
+        meta = ArtifactMeta(
+            name=name, version=version, sha256=overall.hexdigest(), files=files,
+            training_data_sha256=training_data_sha256,
+            created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            metrics=metrics or {}, config=config or {},
+        )
+        (staging / "meta.json").write_text(meta.to_json(), encoding="utf-8")
+        if target.exists():
+            shutil.rmtree(target)
+        staging.rename(target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return Artifact(target, meta)
+
+
+def load_artifact(path: Path, *, verify: bool = True) -> Artifact:
+    """Read an artifact folder; with `verify`, every file must match its sha256."""
+    meta_path = Path(path) / "meta.json"
+    try:
+        meta = ArtifactMeta(**json.loads(meta_path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError) as exc:
+        raise ArtifactError(f"{path}: not a model artifact ({exc})") from exc
+    if verify:
+        for name, expected in meta.files.items():
+            file = Path(path) / name
+            if not file.is_file() or sha256_file(file) != expected:
+                raise ArtifactError(f"{file}: missing or does not match its sha256 in meta.json")
+    return Artifact(Path(path), meta)
+
+
+def latest_artifact(root: Path, name: str) -> Artifact | None:
+    """The most recently created artifact registered under `name`, if any."""
+    folder = Path(root) / name
+    if not folder.is_dir():
+        return None
+    candidates = []
+    for sub in folder.iterdir():
+        if sub.is_dir() and not sub.name.startswith(".") and (sub / "meta.json").is_file():
+            candidates.append(load_artifact(sub, verify=False))
+    if not candidates:
+        return None
+    newest = max(candidates, key=lambda a: (a.meta.created_at, a.meta.version))
+    return load_artifact(newest.path)
+
+
+def save_skops(obj: Any, path: Path) -> None:
+    import skops.io as sio
+
+    sio.dump(obj, path)
+
+
+def load_skops(path: Path, trusted_prefixes: tuple[str, ...] = ("sklearn.", "numpy.", "scipy.",
+                                                                "models.")) -> Any:
+    """Load a skops file, trusting only types from scikit-learn, numpy, scipy and our own
+    `models` package; anything else is refused with the list of untrusted types."""
+    import skops.io as sio
+
+    untrusted = sio.get_untrusted_types(file=path)
+    refused = [t for t in untrusted if not t.startswith(trusted_prefixes)]
+    if refused:
+        raise ArtifactError(f"{path}: refusing to load untrusted types {refused}")
+    return sio.load(path, trusted=untrusted)
