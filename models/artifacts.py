@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -53,9 +55,20 @@ class Artifact:
         return self.path / name
 
 
-def models_root(home: Path) -> Path:
+def default_home(environ: Mapping[str, str] | None = None) -> Path:
+    """CENTINELA_HOME, else the user's data dir (e.g. ~/.local/share/centinela).
+    Read when called, never at import."""
+    env = os.environ if environ is None else environ
+    if env.get("CENTINELA_HOME"):
+        return Path(env["CENTINELA_HOME"])
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("centinela", appauthor=False))
+
+
+def models_root(home: Path | None = None) -> Path:
     """Where a Centinela home keeps registered models."""
-    return Path(home) / "models"
+    return Path(home if home is not None else default_home()) / "models"
 
 
 def save_artifact(root: Path, name: str, version: str, write_files, *,
@@ -124,8 +137,8 @@ def save_skops(obj: Any, path: Path) -> None:
     sio.dump(obj, path)
 
 
-def load_skops(path: Path, trusted_prefixes: tuple[str, ...] = ("sklearn.", "numpy.", "scipy.",
-                                                                "models.")) -> Any:
+def load_skops(path: Path, trusted_prefixes: tuple[str, ...] = (
+        "sklearn.", "numpy.", "scipy.", "models.", "corpora.normalize.", "builtins.")) -> Any:
     """Load a skops file, trusting only types from scikit-learn, numpy, scipy and our own
     `models` package; anything else is refused with the list of untrusted types."""
     import skops.io as sio

@@ -5,7 +5,9 @@ from __future__ import annotations
 import typer
 
 from pipelines.commands.bench import bench
+from pipelines.commands.corpus import corpus_app
 from pipelines.commands.detect import detect
+from pipelines.commands.evaluate import evaluate
 from pipelines.commands.scan import scan
 
 app = typer.Typer(
@@ -31,6 +33,8 @@ def main() -> None:
 app.command("detect")(detect)
 app.command("bench")(bench)
 app.command("scan")(scan)
+app.command("evaluate")(evaluate)
+app.add_typer(corpus_app, name="corpus")
 
 
 if __name__ == "__main__":

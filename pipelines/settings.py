@@ -28,10 +28,10 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
-        env = os.environ if environ is None else environ
-        from platformdirs import user_data_dir
+        from models.artifacts import default_home
 
-        home = Path(env.get("CENTINELA_HOME") or user_data_dir("centinela", appauthor=False))
+        env = os.environ if environ is None else environ
+        home = default_home(env)
         db_url = env.get("CENTINELA_DB") or f"sqlite:///{home / 'centinela.db'}"
         return cls(
             home=home,

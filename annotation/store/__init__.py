@@ -1,0 +1,40 @@
+"""The store: ads, assessments, scans, review decisions, annotations and the audit log in
+SQLite (one user, the default) or PostgreSQL (teams), through SQLAlchemy 2.
+
+    from annotation.store import open_store, save_ads
+
+    with open_store("sqlite:///centinela.db") as store, store.begin() as session:
+        saved = save_ads(session, ads)
+
+Opening a store brings its schema up to date (Alembic, `migrations/`). Repository
+functions take a `Session`, so one transaction can hold several of them.
+"""
+
+from annotation.store.ads import (
+    SavedAds,
+    find_content_hashes,
+    find_unstorable_text,
+    load_ad,
+    save_ads,
+)
+from annotation.store.assessments import SavedAssessments, load_assessments, save_assessments
+from annotation.store.audit import AuditEntry, list_audit, record_audit
+from annotation.store.db import Store, migrate_store, open_store
+from annotation.store.reviews import (
+    append_annotation,
+    append_review_decision,
+    list_annotations,
+    list_review_decisions,
+)
+from annotation.store.scans import Scan, ScanCounts, finish_scan, list_scans, load_scan, start_scan
+from annotation.store.summary import FlaggedAd, count_risks, list_top_flagged
+from annotation.store.tables import AppendOnlyError
+
+__all__ = [
+    "AppendOnlyError", "AuditEntry", "FlaggedAd", "SavedAds", "SavedAssessments", "Scan",
+    "ScanCounts", "Store", "append_annotation", "append_review_decision", "count_risks",
+    "find_content_hashes", "find_unstorable_text", "finish_scan", "list_annotations", "list_audit",
+    "list_review_decisions", "list_scans", "list_top_flagged", "load_ad", "load_assessments",
+    "load_scan", "migrate_store", "open_store", "record_audit", "save_ads", "save_assessments",
+    "start_scan",
+]

@@ -1,0 +1,123 @@
+"""Opening the store: the engine, SQLite settings and migrations, run on every open.
+
+`open_store(url)` takes a SQLAlchemy URL: `sqlite:///path/centinela.db` (the default,
+one user) or `postgresql+psycopg://user@host/db` (teams). The schema is brought up to
+date with Alembic each time, so nobody ever runs a migration by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, Table, create_engine, event, insert
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql.dml import Insert
+
+MIGRATIONS_PATH = Path(__file__).with_name("migrations")
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+@dataclass(frozen=True)
+class Store:
+    """An open store. Use `with store.begin() as session:` for one transaction."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @contextmanager
+    def begin(self) -> Iterator[Session]:
+        """A session in a transaction, committed on success and rolled back on error."""
+        with self.sessions.begin() as session:
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def open_store(url: str | URL, *, migrate: bool = True, **engine_options: Any) -> Store:
+    """Connect to the store at `url`, creating a SQLite file's folder, and migrate it.
+
+    SQLite connections get WAL mode, a busy timeout and foreign keys. Extra keyword
+    arguments go to `sqlalchemy.create_engine`. SQL parameters are kept out of logs and
+    error messages, since they hold ad text.
+    """
+    url = make_url(url)
+    engine_options.setdefault("hide_parameters", True)
+    if url.get_backend_name() == "sqlite":
+        engine = _create_sqlite_engine(url, engine_options)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, **engine_options)
+    if migrate:
+        migrate_store(engine)
+    return Store(engine, sessionmaker(engine, expire_on_commit=False))
+
+
+def migrate_store(engine: Engine, revision: str = "head") -> None:
+    """Upgrade the schema to `revision` (normally the latest) with Alembic."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_PATH))
+    # env.py migrates over this connection, so the URL (and any password in it) never goes
+    # through Alembic's ConfigParser, which chokes on '%'.
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def insert_new(session: Session, table: Table, conflict_columns: Sequence[str]) -> Insert:
+    """An INSERT that skips rows clashing with existing ones on `conflict_columns`.
+
+    Race-free on SQLite and PostgreSQL (ON CONFLICT DO NOTHING); a plain INSERT
+    elsewhere, where callers rely on having checked for existing rows first.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing(index_elements=list(conflict_columns))
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table).on_conflict_do_nothing(index_elements=list(conflict_columns))
+    return insert(table)
+
+
+def _create_sqlite_engine(url: URL, engine_options: dict[str, Any]) -> Engine:
+    database = url.database or ""
+    in_memory = database in ("", ":memory:") or "mode=memory" in database
+    connect_args = dict(engine_options.pop("connect_args", {}))
+    # Sessions are handed to one thread at a time (e.g. Prefect task threads).
+    connect_args.setdefault("check_same_thread", False)
+    if in_memory:
+        # One shared connection, or every new connection would see an empty database.
+        engine_options.setdefault("poolclass", StaticPool)
+    elif not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args=connect_args, **engine_options)
+    event.listen(engine, "connect", _configure_sqlite_connection)
+    return engine
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()

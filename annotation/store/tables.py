@@ -1,0 +1,214 @@
+"""The store's tables, derived from the record schema (corpora/records.py).
+
+One row type per stored record: `AdRow` for `Ad`, `AssessmentRow` + `HitRow` for
+`Assessment` and its `IndicatorHit`s, `ReviewDecisionRow`, `AnnotationRow`; plus
+`ScanRow` (one run of the scan flow) and `AuditRow` (who changed what). Review decisions,
+annotations and audit rows are append-only: the ORM refuses to update or delete them.
+
+A change here needs a new migration in `migrations/versions/`; a test compares the two.
+All times are stored in UTC and read back timezone-aware; a naive time is taken as UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
+
+# Constraint names are fixed so migrations can refer to them on every database.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware datetime kept in UTC (SQLite has no time zones of its own)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def __init__(self) -> None:
+        super().__init__(timezone=True)
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+# JSONB on PostgreSQL (indexable, compact); None is SQL NULL, not the JSON text 'null'.
+JsonValue = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        datetime: UtcDateTime(),
+        dict[str, Any]: JsonValue,
+        list[Any]: JsonValue,
+    }
+
+
+class ScanRow(Base):
+    """One run of the scan flow over one source, with what it found."""
+
+    __tablename__ = "scans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    model_name: Mapped[str] = mapped_column(String())
+    model_version: Mapped[str] = mapped_column(String())
+    model_sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(10))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    records_read: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[int] = mapped_column(default=0)
+    ads_new: Mapped[int] = mapped_column(default=0)
+    ads_seen: Mapped[int] = mapped_column(default=0)
+    ads_changed: Mapped[int] = mapped_column(default=0)
+    assessments_new: Mapped[int] = mapped_column(default=0)
+
+
+class AdRow(Base):
+    """An `Ad`, with the scan that first stored it. The stored text is never rewritten."""
+
+    __tablename__ = "ads"
+
+    id: Mapped[str] = mapped_column(String(), primary_key=True)
+    source: Mapped[str] = mapped_column(String())
+    url: Mapped[str | None] = mapped_column(Text)
+    lang: Mapped[str] = mapped_column(String(3))
+    country: Mapped[str | None] = mapped_column(String())
+    title: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime | None]
+    fetched_at: Mapped[datetime | None]
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    raw_ref: Mapped[str | None] = mapped_column(Text)
+    first_seen_scan: Mapped[int | None] = mapped_column(ForeignKey("scans.id"))
+
+
+class AssessmentRow(Base):
+    """An `Assessment`: one model's verdict on one ad, stored once per (ad, model sha256)."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (UniqueConstraint("ad_id", "model_sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ad_id: Mapped[str] = mapped_column(ForeignKey("ads.id"), index=True)
+    scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id"), index=True)
+    lang: Mapped[str] = mapped_column(String(3))
+    risk: Mapped[str] = mapped_column(String(6), index=True)
+    score: Mapped[float] = mapped_column(Float, index=True)
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    model_name: Mapped[str] = mapped_column(String())
+    model_version: Mapped[str] = mapped_column(String())
+    model_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+    hits: Mapped[list[HitRow]] = relationship(
+        back_populates="assessment", order_by="HitRow.id", lazy="selectin",
+        cascade="all, delete-orphan", passive_deletes=True)
+
+
+class HitRow(Base):
+    """An `IndicatorHit` of an assessment; `evidence` is a list of {start, end, text}."""
+
+    __tablename__ = "indicator_hits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    indicator_id: Mapped[str] = mapped_column(String(), index=True)
+    score: Mapped[float] = mapped_column(Float)
+    strength: Mapped[str] = mapped_column(String(6))
+    detector: Mapped[str] = mapped_column(String())
+    evidence: Mapped[list[Any]]
+
+    assessment: Mapped[AssessmentRow] = relationship(back_populates="hits")
+
+
+class ReviewDecisionRow(Base):
+    """A `ReviewDecision`. Append-only: a new decision is a new row."""
+
+    __tablename__ = "review_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ad_id: Mapped[str] = mapped_column(ForeignKey("ads.id"), index=True)
+    reviewer: Mapped[str] = mapped_column(String())
+    decision: Mapped[str] = mapped_column(String(10))
+    indicators: Mapped[list[Any] | None]
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+
+
+class AnnotationRow(Base):
+    """An `Annotation`; `evidence` maps indicator ids to lists of {start, end, text}."""
+
+    __tablename__ = "annotations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ad_id: Mapped[str] = mapped_column(ForeignKey("ads.id"), index=True)
+    annotator: Mapped[str] = mapped_column(String())
+    indicators: Mapped[list[Any]]
+    evidence: Mapped[dict[str, Any]]
+    risk: Mapped[str] = mapped_column(String(6))
+    created_at: Mapped[datetime]
+
+
+class AuditRow(Base):
+    """Who did what, when, to what, with the state before and after (JSON)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor: Mapped[str] = mapped_column(String(), index=True)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    action: Mapped[str] = mapped_column(String())
+    target: Mapped[str | None] = mapped_column(String())
+    before: Mapped[dict[str, Any] | None]
+    after: Mapped[dict[str, Any] | None]
+
+
+class AppendOnlyError(RuntimeError):
+    """Someone tried to edit or delete a review decision, an annotation or an audit row."""
+
+
+def _refuse_change(mapper: Mapper[Any], connection: Any, target: Any) -> None:
+    raise AppendOnlyError(
+        f"{type(target).__tablename__} rows are append-only; add a new row instead")
+
+
+for _row_type in (ReviewDecisionRow, AnnotationRow, AuditRow):
+    event.listen(_row_type, "before_update", _refuse_change)
+    event.listen(_row_type, "before_delete", _refuse_change)

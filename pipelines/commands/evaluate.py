@@ -1,0 +1,127 @@
+"""`centinela evaluate`: a detector and the baselines on a corpus split, as a report."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from corpora.corpus import SEED_DIR
+from pipelines.settings import Settings
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+class SplitName(str, Enum):
+    dev = "dev"
+    test = "test"
+
+
+def evaluate(
+    model: Annotated[str | None, typer.Option(
+        "--model", help="Registered detector to evaluate (default: CENTINELA_MODEL or "
+                        "indicators.rules.v1).")] = None,
+    split: Annotated[SplitName, typer.Option(
+        "--split", help="dev (default: for every choice) or test (final reporting only).")]
+        = SplitName.dev,
+    out: Annotated[Path | None, typer.Option(
+        "--out", file_okay=False, metavar="DIR",
+        help="Folder for the reports (default: CENTINELA_HOME/reports).")] = None,
+    real_ads: Annotated[Path | None, typer.Option(
+        "--real-ads", exists=True, file_okay=False, metavar="PATH",
+        help="Folder of real ordinary ads (*.jsonl) for false-alarm rates (default: "
+             "../shared/data/real-ads beside the project, skipped when absent).")] = None,
+    limit_real: Annotated[int, typer.Option(
+        "--limit-real", min=0, metavar="N",
+        help="At most N real ads per file, a seeded sample (0 = all).")] = 2000,
+    baselines: Annotated[bool, typer.Option(
+        "--baselines/--no-baselines",
+        help="Also evaluate indicators.rules.v1 and the plain keyword list.")] = True,
+    root: Annotated[Path, typer.Option(
+        "--root", file_okay=False, help="Corpus folder holding ads/*.jsonl.")] = SEED_DIR,
+    splits: Annotated[Path | None, typer.Option(
+        "--splits", dir_okay=False, help="Splits file (default: ROOT/splits.json).")] = None,
+    flow: Annotated[bool, typer.Option(
+        "--flow", help="Run as the Prefect flow `evaluate-detectors` (publishes the summary "
+                       "as a Prefect artifact).")] = False,
+) -> None:
+    """Measure a detector against the labelled corpus and real ordinary ads.
+
+    Runs the detector (and, unless --no-baselines, the rules detector and a plain keyword
+    list) on a split of the labelled corpus and reports: precision, recall and F1 per
+    indicator and language, micro and macro F1, gold-vs-predicted risk confusion,
+    average precision and precision@k for high-risk ads (k = 10% of ads, 10, 20, 50),
+    calibration (reliability bins, ECE), evidence-span overlap, and the share of real
+    ordinary ads rated high or medium (false alarms).
+
+    Writes a JSON file and a self-contained HTML page (open it in any browser, offline)
+    and prints the summary table. Use the dev split for every choice; --split test is
+    for final reporting only.
+    """
+    from rich.console import Console
+
+    from corpora.corpus import CorpusError
+    from evaluation.report import (
+        DEFAULT_REAL_ADS,
+        KEYWORD_BASELINE,
+        TEST_SPLIT_WARNING,
+        run_evaluation,
+    )
+    from models.registry import UnknownDetectorError, available_detectors
+
+    settings = Settings.from_env()
+    model_name = model or settings.model
+    if model_name not in [*available_detectors(), KEYWORD_BASELINE]:
+        raise typer.BadParameter(str(UnknownDetectorError(model_name)), param_hint="--model")
+    if split is SplitName.test:
+        typer.secho(f"Warning: {TEST_SPLIT_WARNING}", err=True, fg="yellow")
+    options: dict[str, Any] = {
+        "model": model_name, "split": split.value, "out_dir": out or settings.home / "reports",
+        "corpus_root": root, "splits_path": splits,
+        "real_ads_dir": real_ads or DEFAULT_REAL_ADS, "limit_real": limit_real,
+        "baselines": baselines}
+    try:
+        if flow:
+            from pipelines.commands.scan import _offline_prefect
+            from pipelines.flows.evaluate import evaluate_detectors
+
+            with _offline_prefect():
+                files = evaluate_detectors(**options)
+        else:
+            files = run_evaluation(**options)
+    except CorpusError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    print_summary(files.report, Console())
+    Console().print(f"HTML report: {files.html_path}\nJSON report: {files.json_path}",
+                    soft_wrap=True, highlight=False)
+
+
+def print_summary(report: dict[str, Any], console: Console) -> None:
+    """The summary table of a report, and why real ads were skipped if they were."""
+    from rich.table import Table
+
+    from evaluation.report import SUMMARY_COLUMNS, format_value
+
+    corpus = report["corpus"]
+    table = Table(title=f"Evaluation on the {report['split']} split ({corpus['ads']} labelled "
+                        f"ads, {sum(corpus['gold_high'].values())} gold high)",
+                  title_justify="left")
+    for key, title in SUMMARY_COLUMNS:
+        table.add_column(title, justify="left" if key in ("detector", "lang") else "right")
+    for row in report["summary"]:
+        table.add_row(*(format_value(key, row[key]) for key, _ in SUMMARY_COLUMNS))
+    console.print(table)
+    real = report["real_ads"]
+    if real["used"]:
+        used = sum(f["used"] for f in real["files"].values())
+        console.print(f"Real ordinary ads: {used:,} from {len(real['files'])} files in "
+                      f"{real['folder']}", soft_wrap=True, highlight=False)
+    else:
+        console.print(f"Real ordinary ads skipped: {real['skipped']}", soft_wrap=True,
+                      highlight=False)
+    if report["warning"]:
+        console.print(f"[bold red]{report['warning']}[/]")

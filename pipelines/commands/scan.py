@@ -1,0 +1,184 @@
+"""`centinela scan`: run the `scan-ads` flow in-process and print what it found."""
+
+from __future__ import annotations
+
+import os
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+
+from pipelines.settings import Settings
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from pipelines.flows.scan import ScanSummary
+
+_RISK_STYLES = {"high": "bold red", "medium": "yellow", "low": "green"}
+
+
+def scan(
+    source: Annotated[Path, typer.Argument(
+        metavar="SOURCE", show_default=False,
+        help="Ads file: JSON Lines (.jsonl, .ndjson, .json), CSV with a header row (.csv) "
+             "or an RSS/Atom feed saved as a file (.xml, .rss, .atom).")],
+    db: Annotated[str | None, typer.Option(
+        "--db", metavar="URL",
+        help="SQLAlchemy URL of the store (default: CENTINELA_DB, else centinela.db in "
+             "CENTINELA_HOME or your data folder).")] = None,
+    model: Annotated[str | None, typer.Option(
+        "--model", help="Registered detector name (default: CENTINELA_MODEL or "
+                        "indicators.rules.v1).")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Ads assessed together.")] = 512,
+    top: Annotated[int, typer.Option(
+        "--top", min=0, help="How many of the highest-scoring flagged ads to list.")] = 10,
+) -> None:
+    """Scan a file of ads into the store and summarise what was found.
+
+    Each ad's text is normalised, its language identified, and the ad assessed for
+    trafficking-recruitment indicators. New ads and their assessments are stored;
+    scanning the same file again with the same model stores nothing twice.
+
+    A record that cannot become an ad (bad JSON, a CSV row without text, a broken feed
+    entry) is skipped and listed with its file and line; the rest of the file goes on.
+    The exit code is non-zero only when the file could not be read at all (or none of
+    its records could).
+
+    Runs as the Prefect flow `scan-ads` in this process: with no Prefect server
+    configured (PREFECT_API_URL), a temporary local one starts and stops with the command.
+    """
+    from rich.console import Console
+    from sqlalchemy.exc import ArgumentError, OperationalError
+
+    from annotation.store import open_store
+    from corpora.sources import SourceError, read_source
+    from models.registry import UnknownDetectorError, available_detectors
+
+    settings = Settings.from_env()
+    model_name = model or settings.model
+    if model_name not in available_detectors():
+        raise typer.BadParameter(str(UnknownDetectorError(model_name)), param_hint="--model")
+    db_url = db or settings.db_url
+    try:
+        # Fail before Prefect starts: no such file, unknown kind, a CSV without 'text'...
+        records = read_source(source)
+        next(records, None)
+        records.close()
+    except (OSError, SourceError) as exc:
+        _fail(source, exc)
+    try:
+        open_store(db_url).close()  # creates or migrates it, before Prefect starts too
+    except (ArgumentError, ImportError, OSError, OperationalError) as exc:
+        reason = getattr(exc, "orig", None) or exc
+        typer.echo(f"Error: cannot open the store at {_masked(db_url)}: {reason}", err=True)
+        raise typer.Exit(1) from None
+
+    from pydantic import SecretStr
+
+    from pipelines.flows.scan import scan_ads
+
+    try:
+        with _offline_prefect():
+            summary = scan_ads(source=str(source), db_url=SecretStr(db_url), model=model_name,
+                               batch_size=batch_size, top_n=top)
+    except (OSError, SourceError) as exc:
+        _fail(source, exc)
+
+    print_scan_summary(summary, Console(), db_url)
+    if summary.records_read and summary.error_count == summary.records_read:
+        raise typer.Exit(1)
+
+
+def print_scan_summary(summary: ScanSummary, console: Console, db_url: str) -> None:
+    """Tables of a scan's counts, risks, bad records and top flagged ads."""
+    from rich.table import Table
+    from rich.text import Text
+
+    model = summary.model
+    console.print(Text.assemble(
+        ("Scan ", "bold"), (str(summary.scan_id), "bold"), " of ", summary.source,
+        f" with {model.name} v{model.version} (sha256 {model.sha256[:12]}) into ",
+        _masked(db_url)))
+
+    counts = Table(title="Records", title_justify="left", show_header=False)
+    counts.add_column(style="bold")
+    counts.add_column(justify="right")
+    for label, value in (("read", summary.records_read), ("errors", summary.error_count),
+                         ("new ads", summary.ads_new), ("already stored", summary.ads_seen),
+                         ("same id, other text (kept stored)", summary.ads_changed),
+                         ("new assessments", summary.assessments_new)):
+        counts.add_row(label, str(value))
+    console.print(counts)
+
+    risks = Table(title="Ads by risk", title_justify="left")
+    risks.add_column("risk")
+    risks.add_column("ads", justify="right")
+    for risk in ("high", "medium", "low"):
+        risks.add_row(Text(risk, style=_RISK_STYLES[risk]), str(summary.risk_counts.get(risk, 0)))
+    console.print(risks)
+
+    if summary.errors:
+        shown = len(summary.errors)
+        more = f" (first {shown} of {summary.error_count})" if summary.error_count > shown else ""
+        errors = Table(title=f"Skipped records{more}", title_justify="left")
+        errors.add_column("where", overflow="fold")
+        errors.add_column("problem", overflow="fold")
+        for problem in summary.errors:
+            errors.add_row(Text(problem.location), Text(problem.message))
+        console.print(errors)
+
+    if summary.top_flagged:
+        top = Table(title="Top flagged ads", title_justify="left")
+        top.add_column("ad id", overflow="fold")
+        top.add_column("score", justify="right")
+        top.add_column("risk")
+        top.add_column("indicators", overflow="fold")
+        for flagged in summary.top_flagged:
+            top.add_row(Text(flagged.ad_id), f"{flagged.score:.2f}",
+                        Text(flagged.risk, style=_RISK_STYLES[flagged.risk]),
+                        Text(", ".join(flagged.indicators) or "-"))
+        console.print(top)
+    elif summary.records_read:
+        console.print("No ad was flagged.")
+
+
+def _offline_prefect() -> AbstractContextManager[object]:
+    """Prefect settings for a local run: no analytics, and a temporary local server
+    unless the user configured one (PREFECT_API_URL)."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_SERVER_ANALYTICS_ENABLED,
+        PREFECT_SERVER_EPHEMERAL_ENABLED,
+        temporary_settings,
+    )
+
+    updates: dict[object, object] = {
+        PREFECT_SERVER_ANALYTICS_ENABLED: os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"]}
+    if not PREFECT_API_URL.value():
+        updates[PREFECT_SERVER_EPHEMERAL_ENABLED] = True
+    return temporary_settings(updates=updates)  # type: ignore[arg-type]
+
+
+def _fail(source: Path, exc: Exception) -> NoReturn:
+    if isinstance(exc, FileNotFoundError):
+        message = f"cannot read {source}: no such file"
+    elif isinstance(exc, OSError):
+        message = f"cannot read {source}: {exc.strerror or exc}"
+    else:
+        message = str(exc)  # a SourceError names the file (and line) itself
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def _masked(db_url: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(db_url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(an invalid URL)"
