@@ -9,6 +9,7 @@ from pipelines.commands.corpus import corpus_app
 from pipelines.commands.detect import detect
 from pipelines.commands.evaluate import evaluate
 from pipelines.commands.scan import scan
+from pipelines.commands.train import train
 
 app = typer.Typer(
     name="centinela",
@@ -33,6 +34,7 @@ def main() -> None:
 app.command("detect")(detect)
 app.command("bench")(bench)
 app.command("scan")(scan)
+app.command("train")(train)
 app.command("evaluate")(evaluate)
 app.add_typer(corpus_app, name="corpus")
 

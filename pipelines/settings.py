@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_MODEL = "indicators.rules.v1"
+DEFAULT_MODEL = "indicators.ensemble.v1"
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,8 @@ class Settings:
                      (default: the user's data dir, e.g. ~/.local/share/centinela)
     CENTINELA_DB     SQLAlchemy URL (default: sqlite:///<home>/centinela.db);
                      postgresql+psycopg://user@host/db for teams
-    CENTINELA_MODEL  detector name for detect and scan (default: indicators.rules.v1)
+    CENTINELA_MODEL  detector name for detect and scan (default: indicators.ensemble.v1,
+                     trained from the bundled corpus on first use)
     CENTINELA_SECRET key for contact pseudonyms (HMAC); set it in production
     """
 

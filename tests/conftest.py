@@ -21,7 +21,27 @@ def taxonomy():
 
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path, monkeypatch):
-    """Never touch the user's data dir: every test gets its own CENTINELA_HOME."""
+    """Never touch the user's data dir: every test gets its own CENTINELA_HOME. Commands
+    default to the rules detector here, since the default ensemble trains on first use;
+    tests of the ensemble use the session's `trained_home`."""
     monkeypatch.setenv("CENTINELA_HOME", str(tmp_path / "centinela-home"))
     monkeypatch.delenv("CENTINELA_DB", raising=False)
-    monkeypatch.delenv("CENTINELA_MODEL", raising=False)
+    monkeypatch.setenv("CENTINELA_MODEL", "indicators.rules.v1")
+
+
+@pytest.fixture(scope="session")
+def trained_home(tmp_path_factory):
+    """A CENTINELA_HOME with the ensemble and TF-IDF trained once for the session."""
+    from models.artifacts import models_root
+    from models.ensemble.store import train_default_models
+
+    home = tmp_path_factory.mktemp("trained-home")
+    train_default_models(models_root(home), report=lambda message: None)
+    return home
+
+
+@pytest.fixture(scope="session")
+def ensemble_detector(trained_home):
+    from models.registry import load_detector
+
+    return load_detector("indicators.ensemble.v1", home=trained_home, train_if_missing=False)

@@ -1,0 +1,80 @@
+"""Register a trained ensemble (and its TF-IDF part) as artifacts, and load them back."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from models.artifacts import Artifact, latest_artifact, load_artifact, load_skops, save_skops, save_artifact
+from models.ensemble.train import EnsembleModel, TrainingResult
+
+ENSEMBLE_NAME = "indicators.ensemble"
+TFIDF_NAME = "indicators.tfidf"
+VERSION = "1"
+
+
+class NoTrainedModelError(RuntimeError):
+    """No trained artifact is registered yet."""
+
+
+def register_trained(result: TrainingResult, root: Path) -> tuple[Artifact, Artifact]:
+    """Save the ensemble and the TF-IDF model as two artifacts under `root`."""
+    tag = result.data_sha256[:12] + "-" + _stamp()
+    ensemble = save_artifact(
+        root, ENSEMBLE_NAME, tag, lambda folder: save_skops(result.model, folder / "ensemble.skops"),
+        training_data_sha256=result.data_sha256, metrics=result.metrics,
+        config={"version": VERSION, "rules_sha256": result.model.rules_sha256},
+    )
+    tfidf = save_artifact(
+        root, TFIDF_NAME, tag, lambda folder: save_skops(result.model.tfidf, folder / "tfidf.skops"),
+        training_data_sha256=result.data_sha256,
+        metrics={"dev_macro_f1": result.metrics.get("dev_macro_f1_tfidf"),
+                 "mode": result.metrics.get("mode")},
+        config={"version": VERSION,
+                "thresholds": dict(zip(result.model.labels,
+                                       map(float, result.model.tfidf_thresholds)))},
+    )
+    return ensemble, tfidf
+
+
+def _stamp() -> str:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+
+
+def find_artifact(name: str, root: Path, path: Path | None = None) -> Artifact:
+    """The artifact at `path`, else the latest registered under `name` in `root`."""
+    if path is not None:
+        return load_artifact(Path(path))
+    found = latest_artifact(root, name)
+    if found is None:
+        raise NoTrainedModelError(
+            f"no trained {name} model under {root}; run `centinela train` first")
+    return found
+
+
+def load_ensemble_model(artifact: Artifact) -> EnsembleModel:
+    return load_skops(artifact.file("ensemble.skops"))
+
+
+def load_tfidf_model(artifact: Artifact):
+    return load_skops(artifact.file("tfidf.skops"))
+
+
+def train_default_models(root: Path, report=None) -> Artifact:
+    """Train on the bundled corpus's train split, tune on dev, register; return the
+    ensemble artifact. Used by `centinela train` and on first use of the default model."""
+    from corpora.corpus import load_corpus, read_splits
+    from corpora.taxonomy import load_taxonomy
+    from models.ensemble.train import train_ensemble
+    from models.rules.detector import build_rules_detector
+
+    say = report or (lambda message: print(message, file=sys.stderr))
+    corpus = load_corpus()
+    ads = {ad.id: ad for ad in corpus.ads}
+    splits = read_splits().ids
+    result = train_ensemble([ads[i] for i in splits["train"]], [ads[i] for i in splits["dev"]],
+                            load_taxonomy().ids, build_rules_detector(), report=say)
+    ensemble, _ = register_trained(result, root)
+    return ensemble
