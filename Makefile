@@ -1,5 +1,6 @@
 # Two commands set up everything on a fresh machine:
-#   make run   create .venv, install Centinela, scan the bundled sample into SQLite
+#   make run   create .venv, install Centinela, train the default model (once, about a
+#              minute), scan the bundled sample into SQLite and print a summary
 #   make test  create .venv, install Centinela with test extras, run the test suite
 PYTHON ?= python3
 VENV   ?= .venv
@@ -22,6 +23,7 @@ install-dev: $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev,postgres,transformer]"
 
 run: install
+	$(BIN)/centinela train --if-missing
 	$(BIN)/centinela scan corpora/sample/ads.jsonl
 
 test: install-dev

@@ -18,6 +18,8 @@ def train(
              "extra; a GPU is used when available.")] = None,
     epochs: Annotated[int, typer.Option(min=1, help="Transformer epochs.")] = 4,
     batch_size: Annotated[int, typer.Option(min=1, help="Transformer batch size.")] = 16,
+    if_missing: Annotated[bool, typer.Option(
+        "--if-missing", help="Do nothing when an ensemble is already registered.")] = False,
     flow: Annotated[bool, typer.Option(
         "--flow", help="Run through the Prefect flow `train-indicators` (visible in the "
                        "Prefect UI) instead of directly.")] = False,
@@ -36,6 +38,14 @@ def train(
 
     settings = Settings.from_env()
     console = Console(stderr=True)
+    if if_missing and transformer is None:
+        from models.artifacts import latest_artifact
+        from models.ensemble.store import ENSEMBLE_NAME
+
+        existing = latest_artifact(models_root(settings.home), ENSEMBLE_NAME)
+        if existing is not None:
+            console.print(f"an ensemble is already registered: {existing.path}")
+            return
     if flow:
         from pipelines.flows.train import train_indicators
 
