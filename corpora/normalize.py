@@ -18,7 +18,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+# Invisible characters dropped from ads: zero-width ones, the soft hyphen, and control
+# characters (NUL breaks PostgreSQL text columns; none of them carries meaning in an ad).
+_ZERO_WIDTH = ("\u200b\u200c\u200d\u2060\ufeff\u00ad"
+               + "".join(map(chr, [*range(0x00, 0x09), *range(0x0e, 0x20), *range(0x7f, 0xa0)])))
 # Spaces other than the plain one (tab, NBSP, the typographic spaces...).
 _WS = "\t\f\v\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
 _NL = r"(?:\r\n?|\n)"

@@ -11,12 +11,16 @@ from hypothesis import strategies as st
 from corpora.normalize import fold_text, normalize_text
 
 TRICKY = st.text(
-    alphabet=st.sampled_from(list("abc ÁéñÇã\u0301\u00a0\u200b\t\r\n.,¿!😀𝗕𝗼½x")), max_size=60)
+    alphabet=st.sampled_from(list("abc ÁéñÇã\u0301\u00a0\u200b\x00\t\r\n.,¿!😀𝗕𝗼½x")), max_size=60)
 
 
 def test_cleans_spaces_zero_width_and_compatibility_letters():
     text = "  \u200bGANA\u00a0\u00a0𝗠𝗨𝗖𝗛𝗢\r\n\r\n\r\n\r\nya  "
     assert normalize_text(text).text == "GANA MUCHO\n\nya"
+
+
+def test_drops_control_characters():
+    assert normalize_text("pasa\x00porte\x1b ok\x85").text == "pasaporte ok"
 
 
 def test_composes_decomposed_accents():
