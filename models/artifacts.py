@@ -15,8 +15,10 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+from corpora.records import LabelledAd, hash_text
 
 
 class ArtifactError(RuntimeError):
@@ -53,6 +55,20 @@ class Artifact:
 
     def file(self, name: str) -> Path:
         return self.path / name
+
+
+def hash_training_data(train: Sequence[LabelledAd], dev: Sequence[LabelledAd] | None = None
+                       ) -> str:
+    """sha256 of what a model learned from: ids, texts and gold indicators per split."""
+    rows = [[split, ad.id, hash_text(ad.text), sorted(ad.indicators), ad.risk]
+            for split, ads in (("train", train), ("dev", dev or []))
+            for ad in sorted(ads, key=lambda a: a.id)]
+    return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def new_version() -> str:
+    """An artifact version name that sorts by creation time (microseconds keep it unique)."""
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
 
 
 def default_home(environ: Mapping[str, str] | None = None) -> Path:

@@ -42,31 +42,3 @@ def risk_level(score: float, hits: Sequence[IndicatorHit], high: float, medium: 
     if score >= medium:
         return "medium"
     return "low"
-
-
-def best_f1_threshold(y_true: np.ndarray, scores: np.ndarray,
-                      grid: np.ndarray | None = None) -> tuple[float, float]:
-    """(threshold, F1) maximising F1 of `scores >= threshold`; ties go to the higher
-    threshold (fewer alarms)."""
-    grid = np.round(np.arange(0.05, 0.96, 0.025), 3) if grid is None else grid
-    best = (0.5, -1.0)
-    for t in grid:
-        pred = scores >= t
-        tp = float(np.sum(pred & (y_true == 1)))
-        fp = float(np.sum(pred & (y_true == 0)))
-        fn = float(np.sum(~pred & (y_true == 1)))
-        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-        if f1 >= best[1]:
-            best = (float(t), f1)
-    return best
-
-
-def precision_threshold(y_true: np.ndarray, scores: np.ndarray, min_precision: float
-                        ) -> float:
-    """The lowest threshold whose alarms (`scores >= t`) reach `min_precision`, with the
-    most recall among those; 1.0 when none does."""
-    for t in np.round(np.arange(0.05, 1.0, 0.01), 3):
-        pred = scores >= t
-        if pred.sum() and (y_true[pred] == 1).mean() >= min_precision:
-            return float(t)
-    return 1.0

@@ -5,7 +5,16 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from models.artifacts import Artifact, latest_artifact, load_artifact, load_skops, save_skops, save_artifact
+from models.artifacts import (
+    Artifact,
+    ArtifactError,
+    latest_artifact,
+    load_artifact,
+    load_skops,
+    new_version,
+    save_artifact,
+    save_skops,
+)
 from models.ensemble.train import EnsembleModel, TrainingResult
 
 ENSEMBLE_NAME = "indicators.ensemble"
@@ -13,13 +22,13 @@ TFIDF_NAME = "indicators.tfidf"
 VERSION = "1"
 
 
-class NoTrainedModelError(RuntimeError):
+class NoTrainedModelError(ArtifactError):
     """No trained artifact is registered yet."""
 
 
 def register_trained(result: TrainingResult, root: Path) -> tuple[Artifact, Artifact]:
     """Save the ensemble and the TF-IDF model as two artifacts under `root`."""
-    tag = result.data_sha256[:12] + "-" + _stamp()
+    tag = new_version()
     ensemble = save_artifact(
         root, ENSEMBLE_NAME, tag, lambda folder: save_skops(result.model, folder / "ensemble.skops"),
         training_data_sha256=result.data_sha256, metrics=result.metrics,
@@ -35,12 +44,6 @@ def register_trained(result: TrainingResult, root: Path) -> tuple[Artifact, Arti
                                        map(float, result.model.tfidf_thresholds)))},
     )
     return ensemble, tfidf
-
-
-def _stamp() -> str:
-    from datetime import datetime, timezone
-
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
 
 
 def find_artifact(name: str, root: Path, path: Path | None = None) -> Artifact:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,13 +10,9 @@ import numpy as np
 
 from corpora.records import RISK_LEVELS, LabelledAd
 from models.detector import Detector
-from models.ensemble.combine import (
-    best_f1_threshold,
-    combine_probabilities,
-    precision_threshold,
-    risk_score,
-    rule_matrix,
-)
+from models.artifacts import hash_training_data
+from models.ensemble.combine import combine_probabilities, risk_score, rule_matrix
+from models.thresholds import choose_thresholds, precision_threshold
 from models.tfidf.model import TfidfIndicatorModel
 
 HIGH_PRECISION_TARGET = 0.9
@@ -45,14 +40,6 @@ class TrainingResult:
     metrics: dict[str, Any] = field(default_factory=dict)
 
 
-def corpus_sha256(ads: Sequence[LabelledAd]) -> str:
-    """A hash of the training data (ids, texts and labels, in order)."""
-    digest = hashlib.sha256()
-    for ad in ads:
-        digest.update(ad.model_dump_json().encode())
-    return digest.hexdigest()
-
-
 def _targets(ads: Sequence[LabelledAd], labels: Sequence[str]) -> np.ndarray:
     return np.array([[int(label in ad.indicators) for label in labels] for ad in ads])
 
@@ -64,7 +51,7 @@ def _macro_f1(Y: np.ndarray, P: np.ndarray, thresholds: np.ndarray) -> float:
 
 
 def _tuned(Y: np.ndarray, P: np.ndarray) -> np.ndarray:
-    return np.array([best_f1_threshold(Y[:, k], P[:, k])[0] for k in range(Y.shape[1])])
+    return np.array(choose_thresholds(P, Y)[0])
 
 
 def _out_of_fold(train: Sequence[LabelledAd], Y: np.ndarray, make: Callable[[], TfidfIndicatorModel],
@@ -136,7 +123,8 @@ def train_ensemble(train: Sequence[LabelledAd], dev: Sequence[LabelledAd], label
     dev_score = risk_score(risk_model.predict_proba(E_dev), classes)
     gold_dev = np.array([a.risk for a in dev])
     risk_high = precision_threshold((gold_dev == "high").astype(int), dev_score, HIGH_PRECISION_TARGET)
-    risk_medium = min(best_f1_threshold((gold_dev != "low").astype(int), dev_score)[0], risk_high)
+    flagged = (gold_dev != "low").astype(int)[:, None]
+    risk_medium = min(choose_thresholds(dev_score[:, None], flagged)[0][0], risk_high)
 
     metrics.update({
         "dev_macro_f1_tfidf": _macro_f1(Y_dev, P_dev, tfidf_thresholds),
@@ -152,5 +140,5 @@ def train_ensemble(train: Sequence[LabelledAd], dev: Sequence[LabelledAd], label
         risk_medium=risk_medium, rules_sha256=rules.ref.sha256,
     )
     assert set(classes) <= set(RISK_LEVELS)
-    return TrainingResult(model=model, data_sha256=corpus_sha256(list(train) + list(dev)),
+    return TrainingResult(model=model, data_sha256=hash_training_data(train, dev),
                           metrics=metrics)

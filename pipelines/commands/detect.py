@@ -60,6 +60,7 @@ def detect(
     from corpora.sources.jsonl import read_jsonl
     from corpora.taxonomy import load_taxonomy
     from models.contract import detect_records
+    from models.artifacts import ArtifactError
     from models.registry import UnknownDetectorError, load_detector
 
     settings = Settings.from_env()
@@ -67,6 +68,9 @@ def detect(
         detector = load_detector(model or settings.model)
     except UnknownDetectorError as exc:
         raise typer.BadParameter(str(exc), param_hint="--model") from None
+    except ArtifactError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
     taxonomy = load_taxonomy()
 
     with ExitStack() as stack:
