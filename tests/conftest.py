@@ -30,13 +30,23 @@ def _isolated_home(tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def trained_home(tmp_path_factory):
-    """A CENTINELA_HOME with the ensemble and TF-IDF trained once for the session."""
-    from models.artifacts import models_root
-    from models.ensemble.store import train_default_models
+def prefect_harness():
+    """One temporary Prefect server for the whole session (each start takes seconds)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture(scope="session")
+def trained_home(tmp_path_factory, prefect_harness):
+    """A CENTINELA_HOME with the ensemble and TF-IDF trained once for the session,
+    through the `train-indicators` flow (which is thereby smoke-tested)."""
+    from pipelines.flows.train import train_indicators
 
     home = tmp_path_factory.mktemp("trained-home")
-    train_default_models(models_root(home), report=lambda message: None)
+    artifact = train_indicators(home=str(home))
+    assert artifact.meta.name == "indicators.ensemble"
     return home
 
 

@@ -7,7 +7,6 @@ temporary Prefect server once for this module (a few seconds: hence the `slow` m
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -43,14 +42,6 @@ def write_jsonl(path: Path, records: list[dict], bad_lines: list[str] = ()) -> P
     lines[1:1] = bad_lines  # bad lines at lines 2 and 3
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
-
-
-@pytest.fixture(scope="module")
-def prefect_harness() -> Iterator[None]:
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness():
-        yield
 
 
 def count_rows(db_url: str, row_type: type) -> int:

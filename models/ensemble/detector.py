@@ -55,16 +55,26 @@ class EnsembleDetector(Detector):
     def ref(self) -> ModelRef:
         return self._ref
 
-    def _predict(self, ads: Sequence[Ad]) -> tuple[np.ndarray, list[list[IndicatorHit]]]:
-        labels = self.model.labels
+    def _probabilities(self, ads: Sequence[Ad]) -> tuple[np.ndarray, list[list[IndicatorHit]]]:
         rule_hits = self.rules.detect_hits(ads)
         texts = [normalize_text(ad.text).text for ad in ads]
         P = self.model.tfidf.predict_proba(texts, [ad.lang for ad in ads])
-        E = combine_probabilities(rule_matrix(rule_hits, labels), P, self.model.rule_weights)
+        E = combine_probabilities(rule_matrix(rule_hits, self.model.labels), P,
+                                  self.model.rule_weights)
+        E[[ad.lang == "und" for ad in ads]] = 0.0
+        return E, rule_hits
+
+    def indicator_probabilities(self, ads: Sequence[Ad]) -> np.ndarray:
+        """(n_ads, n_indicators) combined probabilities in taxonomy order (for calibration
+        plots); `und` ads get zeros."""
+        return self._probabilities(ads)[0]
+
+    def _predict(self, ads: Sequence[Ad]) -> tuple[np.ndarray, list[list[IndicatorHit]]]:
+        labels = self.model.labels
+        E, rule_hits = self._probabilities(ads)
         hits_per_ad = []
         for i, ad in enumerate(ads):
             if ad.lang == "und":
-                E[i] = 0.0
                 hits_per_ad.append([])
                 continue
             by_rule = {hit.id: hit for hit in rule_hits[i]}

@@ -85,18 +85,19 @@ def evaluate(
         "baselines": baselines}
     try:
         if flow:
-            from pipelines.commands.scan import _offline_prefect
+            from pipelines.prefect_env import local_prefect
             from pipelines.flows.evaluate import evaluate_detectors
 
-            with _offline_prefect():
+            with local_prefect():
                 files = evaluate_detectors(**options)
         else:
             files = run_evaluation(**options)
     except CorpusError as exc:
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(1) from None
-    print_summary(files.report, Console())
-    Console().print(f"HTML report: {files.html_path}\nJSON report: {files.json_path}",
+    console = Console()
+    print_summary(files.report, console)
+    console.print(f"HTML report: {files.html_path}\nJSON report: {files.json_path}",
                     soft_wrap=True, highlight=False)
 
 

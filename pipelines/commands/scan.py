@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from pipelines.prefect_env import local_prefect
 from pipelines.settings import Settings
 
 if TYPE_CHECKING:
@@ -80,7 +79,7 @@ def scan(
     from pipelines.flows.scan import scan_ads
 
     try:
-        with _offline_prefect():
+        with local_prefect():
             summary = scan_ads(source=str(source), db_url=SecretStr(db_url), model=model_name,
                                batch_size=batch_size, top_n=top)
     except (OSError, SourceError) as exc:
@@ -142,25 +141,6 @@ def print_scan_summary(summary: ScanSummary, console: Console, db_url: str) -> N
         console.print(top)
     elif summary.records_read:
         console.print("No ad was flagged.")
-
-
-def _offline_prefect() -> AbstractContextManager[object]:
-    """Prefect settings for a local run: no analytics, and a temporary local server
-    unless the user configured one (PREFECT_API_URL)."""
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    from prefect.settings import (
-        PREFECT_API_URL,
-        PREFECT_SERVER_ANALYTICS_ENABLED,
-        PREFECT_SERVER_EPHEMERAL_ENABLED,
-        temporary_settings,
-    )
-
-    updates: dict[object, object] = {
-        PREFECT_SERVER_ANALYTICS_ENABLED: os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"]}
-    if not PREFECT_API_URL.value():
-        updates[PREFECT_SERVER_EPHEMERAL_ENABLED] = True
-    return temporary_settings(updates=updates)  # type: ignore[arg-type]
 
 
 def _fail(source: Path, exc: Exception) -> NoReturn:

@@ -48,8 +48,10 @@ def train(
             return
     if flow:
         from pipelines.flows.train import train_indicators
+        from pipelines.prefect_env import local_prefect
 
-        artifact = train_indicators(home=str(settings.home))
+        with local_prefect():
+            artifact = train_indicators(home=str(settings.home))
     else:
         from models.ensemble.store import train_default_models
 

@@ -1,0 +1,353 @@
+"""Evaluation reports: run detectors on a split of the labelled corpus and on real ordinary
+ads, compute the metrics (evaluation.metrics) and write a JSON file and a self-contained
+HTML page (evaluation.page).
+
+`run_evaluation` is the one entry point: `centinela evaluate` calls it directly and the
+`evaluate-detectors` flow wraps it. Everything in the report is computed from data; the
+HTML page is drawn from the JSON report alone. Neither holds ad text: real ads may only
+be read at evaluation time, never copied.
+
+The test split is for final reporting only; choose thresholds, patterns and models on dev.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from corpora.ads import RecordError, ad_from_record
+from corpora.corpus import SEED_DIR, SPLIT_NAMES, CorpusError, load_corpus, read_splits
+from corpora.records import RISK_LEVELS, Ad, Assessment, LabelledAd, utc_now
+from corpora.sources.jsonl import read_jsonl
+from corpora.taxonomy import Taxonomy, load_taxonomy
+from evaluation import keywords
+from evaluation import metrics as m
+from models.detector import Detector
+
+SCHEMA = "centinela.evaluation.v1"
+DEFAULT_REAL_ADS = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "real-ads"
+RULES_BASELINE = "indicators.rules.v1"
+KEYWORD_BASELINE = f"{keywords.NAME}.v{keywords.VERSION}"
+BASELINES = (RULES_BASELINE, KEYWORD_BASELINE)
+DEFAULT_LIMIT_REAL = 2000
+REAL_ADS_SEED = 13
+TOP_SHARE = 0.10
+TOP_K = (10, 20, 50)
+N_BINS = 10
+GROUPS = ("all", "es", "pt")
+BATCH_SIZE = 512
+TEST_SPLIT_WARNING = ("These are TEST-split numbers, for final reporting only. Never choose "
+                      "thresholds, patterns or models on them: use the dev split for that.")
+
+
+@dataclass(frozen=True)
+class RealAds:
+    """Real ordinary ads read for false-alarm rates, per file (by file stem)."""
+
+    folder: Path | None
+    ads: dict[str, list[Ad]] = field(default_factory=dict)
+    available: dict[str, int] = field(default_factory=dict)  # JSON records per file
+    problems: int = 0
+    skipped: str | None = None  # why no real ads were used
+
+    def to_dict(self, limit_per_file: int) -> dict[str, Any]:
+        return {"folder": str(self.folder) if self.folder else None,
+                "used": self.skipped is None, "skipped": self.skipped,
+                "limit_per_file": limit_per_file, "sample_seed": REAL_ADS_SEED,
+                "bad_records": self.problems,
+                "files": {name: {"available": self.available[name], "used": len(ads)}
+                          for name, ads in self.ads.items()}}
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """Where a report was written, and the report itself."""
+
+    json_path: Path
+    html_path: Path
+    report: dict[str, Any]
+
+
+def load_real_ads(folder: Path | None, limit_per_file: int = DEFAULT_LIMIT_REAL,
+                  seed: int = REAL_ADS_SEED) -> RealAds:
+    """Read `folder/*.jsonl` as normalised ads: a seeded sample of at most `limit_per_file`
+    JSON records per file (0 = all), in file order. A missing folder gives an empty result
+    that says why; bad lines and records that cannot become ads are counted and skipped."""
+    if folder is None:
+        return RealAds(None, skipped="no real-ads folder given")
+    folder = Path(folder).resolve()
+    if not folder.is_dir():
+        return RealAds(folder, skipped=f"{folder} not found")
+    files = sorted(folder.glob("*.jsonl"))
+    if not files:
+        return RealAds(folder, skipped=f"no *.jsonl file in {folder}")
+    per_file: dict[str, list[Ad]] = {}
+    available: dict[str, int] = {}
+    problems = 0
+    for path in files:
+        with path.open("rb") as stream:
+            records = list(read_jsonl(stream, str(path)))
+        rows = [record.data for record in records if record.data is not None]
+        problems += len(records) - len(rows)
+        available[path.stem] = len(rows)
+        if 0 < limit_per_file < len(rows):
+            # Sample before building ads: normalising every text is the slow part.
+            keep = sorted(random.Random(f"{seed}:{path.stem}").sample(range(len(rows)),
+                                                                       limit_per_file))
+            rows = [rows[i] for i in keep]
+        ads = []
+        for row in rows:
+            try:
+                ads.append(ad_from_record(row, default_source=path.stem))
+            except RecordError:
+                problems += 1
+        per_file[path.stem] = ads
+    return RealAds(folder, per_file, available, problems)
+
+
+def load_split(split: str, corpus_root: Path = SEED_DIR,
+               splits_path: Path | None = None) -> tuple[list[LabelledAd], dict[str, Any]]:
+    """The labelled ads of one stored split (corpus order) and a description of them."""
+    if split not in SPLIT_NAMES:
+        raise CorpusError(f"unknown split {split!r}; choose one of {', '.join(SPLIT_NAMES)}")
+    splits_path = Path(splits_path or Path(corpus_root) / "splits.json")
+    wanted = set(read_splits(splits_path).ids[split])
+    corpus = load_corpus(corpus_root)
+    ads = [ad for ad in corpus.ads if ad.id in wanted]
+    if not ads:
+        raise CorpusError(f"{splits_path}: the {split} split has no ad of {corpus_root}")
+    described = {"root": str(Path(corpus_root).resolve()), "splits": str(splits_path.resolve()),
+                 "split": split, "ads": len(ads),
+                 "missing_ids": len(wanted - {ad.id for ad in ads}),
+                 "bad_lines": len(corpus.problems),
+                 "by_lang": {lang: sum(ad.lang == lang for ad in ads) for lang in GROUPS[1:]},
+                 "gold_high": {lang: sum(ad.lang == lang and ad.risk == "high" for ad in ads)
+                               for lang in GROUPS[1:]}}
+    return ads, described
+
+
+def load_detectors(model: str, baselines: bool = True) -> list[tuple[Detector, str]]:
+    """The detector under evaluation then the baselines (each once), with their role."""
+    from models.registry import load_detector
+
+    names = [model] + [b for b in BASELINES if baselines and b != model]
+    return [(keywords.build_keyword_detector() if name == KEYWORD_BASELINE
+             else load_detector(name), "model" if name == model else "baseline")
+            for name in names]
+
+
+def evaluate_detector(detector: Detector, ads: Sequence[LabelledAd], real: RealAds,
+                      taxonomy: Taxonomy) -> dict[str, Any]:
+    """Every metric of one detector on labelled ads (and real ads, when there are any)."""
+    ids = taxonomy.ids
+    started = time.perf_counter()
+    assessments = _assess(detector, [ad.to_ad() for ad in ads])
+    seconds = time.perf_counter() - started
+    y_true = m.label_matrix([ad.indicators for ad in ads], ids)
+    y_pred = m.predicted_matrix(assessments, ids)
+    probabilities = _probabilities(detector, ads, assessments, ids)
+    langs = np.array([ad.lang for ad in ads])
+    relevant = np.array([ad.risk == "high" for ad in ads])
+    scores = np.array([a.score for a in assessments])
+    groups = {name: np.ones(len(ads), bool) if name == "all" else langs == name
+              for name in GROUPS}
+    groups = {name: mask for name, mask in groups.items() if mask.any()}
+
+    indicators, ranking, confusion, ece = {}, {}, {}, {}
+    for name, mask in groups.items():
+        counts = m.count_labels(y_true[mask], y_pred[mask])
+        indicators[name] = {
+            "macro_f1": _r(m.macro_f1(counts)),
+            "micro": m.micro_counts(counts).to_dict(),
+            "per_indicator": {i: c.to_dict() for i, c in zip(ids, counts, strict=True)}}
+        ranking[name] = _ranking(relevant[mask], scores[mask])
+        confusion[name] = m.risk_confusion([ad.risk for ad, keep in zip(ads, mask) if keep],
+                                           [a.risk for a, keep in zip(assessments, mask) if keep]
+                                           ).tolist()
+        ece[name] = _r(m.expected_calibration_error(
+            m.reliability_bins(y_true[mask], probabilities[mask], N_BINS)))
+    overlaps = m.evidence_overlap(ads, assessments, ids)
+    return {
+        "model": detector.ref.model_dump(),
+        "seconds": round(seconds, 3),
+        "indicators": indicators,
+        "risk": {"levels": list(RISK_LEVELS), "confusion": confusion},
+        "ranking": {**ranking, "precision_curve": [
+            round(float(p), 4) for p in m.precision_at_k_curve(relevant, scores)]},
+        "calibration": {
+            "source": ("detector probabilities" if hasattr(detector, "indicator_probabilities")
+                       else "hit scores (0 where not found)"),
+            "n_bins": N_BINS, "ece": ece,
+            "bins": [b.to_dict() for b in m.reliability_bins(y_true, probabilities, N_BINS)]},
+        "spans": {"all": m.micro_overlap(overlaps.values()).to_dict(),
+                  "per_indicator": {i: o.to_dict() for i, o in overlaps.items()}},
+        "real_ads": rate_real_ads(detector, real, ids),
+    }
+
+
+def _assess(detector: Detector, ads: Sequence[Ad]) -> list[Assessment]:
+    return [a for start in range(0, len(ads), BATCH_SIZE)
+            for a in detector.assess(ads[start:start + BATCH_SIZE])]
+
+
+def _probabilities(detector: Detector, ads: Sequence[LabelledAd],
+                   assessments: Sequence[Assessment], ids: Sequence[str]) -> np.ndarray:
+    """Per ad and indicator: the detector's own probabilities when it exposes them
+    (`indicator_probabilities(ads) -> (ads, indicators)` in taxonomy order), else hit
+    scores with 0 where an indicator was not found."""
+    exposed = getattr(detector, "indicator_probabilities", None)
+    if callable(exposed):
+        return np.clip(np.asarray(exposed([ad.to_ad() for ad in ads]), dtype=float), 0, 1)
+    return m.hit_probabilities(assessments, ids)
+
+
+def _ranking(relevant: np.ndarray, scores: np.ndarray) -> dict[str, Any]:
+    k_share = m.k_for_share(len(scores), TOP_SHARE)
+    return {"ads": int(len(scores)), "relevant": int(relevant.sum()),
+            "average_precision": _r(m.average_precision(relevant, scores)),
+            "k_top_share": k_share, "precision_at_top_share": _r(
+                m.precision_at_k(relevant, scores, k_share)),
+            "precision_at": {str(k): _r(m.precision_at_k(relevant, scores, k)) for k in TOP_K}}
+
+
+def rate_real_ads(detector: Detector, real: RealAds,
+                  ids: Sequence[str]) -> dict[str, Any] | None:
+    """Risk counts and rates of the detector on real ordinary ads, per file, per language
+    and in all, with the share of ads on which each indicator is found (None: no ads)."""
+    if real.skipped is not None:
+        return None
+    files, by_lang, every = {}, {}, []
+    for name, ads in real.ads.items():
+        assessments = _assess(detector, ads)
+        every.extend(assessments)
+        files[name] = m.count_risks(a.risk for a in assessments).to_dict()
+        for ad, assessment in zip(ads, assessments, strict=True):
+            by_lang.setdefault(ad.lang, []).append(assessment.risk)
+    return {"files": files,
+            "by_lang": {lang: m.count_risks(risks).to_dict() for lang, risks in by_lang.items()},
+            "all": m.count_risks(a.risk for a in every).to_dict(),
+            "indicator_rates": m.round_mapping(m.indicator_rates(every, ids))}
+
+
+def build_report(detectors: Sequence[tuple[Detector, str]], ads: Sequence[LabelledAd],
+                 corpus: dict[str, Any], real: RealAds, taxonomy: Taxonomy,
+                 limit_real: int = DEFAULT_LIMIT_REAL) -> dict[str, Any]:
+    """The JSON-ready report of several detectors on the same ads."""
+    split = corpus["split"]
+    report: dict[str, Any] = {
+        "schema": SCHEMA, "created_at": utc_now().isoformat(timespec="seconds"),
+        "split": split, "warning": TEST_SPLIT_WARNING if split == "test" else None,
+        "corpus": corpus, "taxonomy": {"version": taxonomy.version, "ids": list(taxonomy.ids)},
+        "real_ads": real.to_dict(limit_real),
+        "settings": {"top_share": TOP_SHARE, "top_k": list(TOP_K), "n_bins": N_BINS,
+                     "relevant": "gold risk 'high'"},
+        "detectors": {},
+    }
+    for detector, role in detectors:
+        name = f"{detector.ref.name}.v{detector.ref.version}"
+        report["detectors"][name] = {"role": role, **evaluate_detector(detector, ads, real,
+                                                                       taxonomy)}
+    report["summary"] = summary_rows(report)
+    return report
+
+
+def summary_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per detector and language group: the headline numbers."""
+    rows = []
+    for name, result in report["detectors"].items():
+        real = result["real_ads"]
+        for group in result["indicators"]:
+            rates = (real["all"] if group == "all" else real["by_lang"].get(group)) if real \
+                else None
+            rows.append({
+                "detector": name, "role": result["role"], "lang": group,
+                "macro_f1": result["indicators"][group]["macro_f1"],
+                "micro_f1": result["indicators"][group]["micro"]["f1"],
+                "precision_at_top_share": result["ranking"][group]["precision_at_top_share"],
+                "average_precision": result["ranking"][group]["average_precision"],
+                "real_ads": rates["ads"] if rates else None,
+                "real_high_rate": rates["high_rate"] if rates else None,
+                "real_high_or_medium_rate": rates["high_or_medium_rate"] if rates else None})
+    return rows
+
+
+SUMMARY_COLUMNS = (("detector", "detector"), ("lang", "lang"), ("macro_f1", "macro-F1"),
+                   ("micro_f1", "micro-F1"), ("precision_at_top_share", "P@10%"),
+                   ("average_precision", "AP (high)"), ("real_high_rate", "real: high"),
+                   ("real_high_or_medium_rate", "real: high+medium"))
+
+
+def format_value(key: str, value: Any) -> str:
+    """How a summary value is shown: rates as percentages, scores with 3 decimals."""
+    if value is None:
+        return "–"
+    if key.startswith("real_") and key.endswith("rate"):
+        return f"{100 * value:.1f}%"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def summary_markdown(report: dict[str, Any], files: ReportFiles | None = None) -> str:
+    """The summary table (and report paths) as Markdown, e.g. for a Prefect artifact."""
+    lines = [f"# Centinela evaluation: {report['split']} split "
+             f"({report['corpus']['ads']} labelled ads)", ""]
+    if report["warning"]:
+        lines += [f"> **Warning:** {report['warning']}", ""]
+    lines += ["| " + " | ".join(title for _, title in SUMMARY_COLUMNS) + " |",
+              "|" + "---|" * len(SUMMARY_COLUMNS)]
+    for row in report["summary"]:
+        lines.append("| " + " | ".join(format_value(key, row[key]) for key, _ in SUMMARY_COLUMNS)
+                     + " |")
+    real = report["real_ads"]
+    lines += ["", "Real ordinary ads: " + (
+        f"{sum(f['used'] for f in real['files'].values())} ads from {len(real['files'])} files"
+        if real["used"] else f"skipped ({real['skipped']})") + "."]
+    if files is not None:
+        lines += ["", f"- HTML report: `{files.html_path}`", f"- JSON report: `{files.json_path}`"]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(report: dict[str, Any], out_dir: Path) -> ReportFiles:
+    """Write `<out_dir>/evaluation-<split>-<model>-<time>.json` and `.html`."""
+    from evaluation.page import render_page
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model = next(iter(report["detectors"]))
+    stamp = datetime.fromisoformat(report["created_at"]).strftime("%Y%m%dT%H%M%SZ")
+    stem = f"evaluation-{report['split']}-{re.sub(r'[^A-Za-z0-9.]+', '-', model)}-{stamp}"
+    json_path, html_path = out_dir / f"{stem}.json", out_dir / f"{stem}.html"
+    json_path.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n",
+                         encoding="utf-8")
+    html_path.write_text(render_page(report), encoding="utf-8")
+    return ReportFiles(json_path, html_path, report)
+
+
+def run_evaluation(model: str, *, split: str = "dev", out_dir: Path,
+                   corpus_root: Path = SEED_DIR, splits_path: Path | None = None,
+                   real_ads_dir: Path | None = DEFAULT_REAL_ADS,
+                   limit_real: int = DEFAULT_LIMIT_REAL, baselines: bool = True,
+                   detectors: Sequence[tuple[Detector, str]] | None = None) -> ReportFiles:
+    """Evaluate `model` (and the baselines) on `split`, write the JSON and HTML report.
+
+    `detectors` replaces the registry lookup (tests pass fakes). Raises CorpusError when
+    the corpus or splits cannot be used; real ads are skipped when their folder is absent.
+    """
+    taxonomy = load_taxonomy()
+    ads, corpus = load_split(split, corpus_root, splits_path)
+    real = load_real_ads(real_ads_dir, limit_real)
+    chosen = list(detectors) if detectors is not None else load_detectors(model, baselines)
+    report = build_report(chosen, ads, corpus, real, taxonomy, limit_real)
+    return write_report(report, out_dir)
+
+
+def _r(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 4)
