@@ -1,4 +1,10 @@
-"""The rules detector: spaCy Matcher over folded text, negation-aware, exact evidence."""
+"""The rules detector: pattern files matched over folded text, negation-aware, exact evidence.
+
+Per language: the pattern file compiles to rules (lexicon.py), `RuleMatcher` finds where
+they match (matcher.py) and `Scope` drops matches that are negated or ruled out by the
+words around them (scope.py). Offsets found on the folded clean text map back to the exact
+input text.
+"""
 
 from __future__ import annotations
 
@@ -11,100 +17,86 @@ from corpora.records import Ad, Evidence, IndicatorHit, ModelRef
 from corpora.taxonomy import Taxonomy, load_taxonomy
 from models.detector import Detector
 from models.risk import RISK_POLICY_PATH, RiskPolicy, load_risk_policy
-from models.rules.lexicon import PATTERNS_DIR, Lexicon, Rule, load_lexicon, value_of_amount
+from models.rules.lexicon import PATTERNS_DIR, Lexicon, Rule, load_lexicon
+from models.rules.matcher import RuleMatcher
+from models.rules.scope import Scope
 
 NAME = "indicators.rules"
 VERSION = "1"
 LANGS = ("es", "pt")
 
+Found = dict[str, list[tuple[int, int, float]]]
 
-class _LanguageMatcher:
-    """Tokenizer + Matcher for one language, compiled from its pattern file."""
+
+class LanguageRules:
+    """One language's tokenizer, rules, matcher and scope."""
 
     def __init__(self, lang: str, taxonomy: Taxonomy, patterns_dir: Path):
         import spacy
-        from spacy.matcher import Matcher
 
         self.nlp = spacy.blank(lang)
-        self.lexicon: Lexicon = load_lexicon(lang, taxonomy, self.nlp.tokenizer,
-                                             patterns_dir / f"{lang}.yaml")
-        # One Matcher per indicator (and per `unless` list). A Matcher tries every pattern
-        # at every token, with Python predicates for word lists, so it only runs on an ad
-        # when some rule of it could match: each required token's words occur in the ad.
-        self.matchers: dict[str, Matcher] = {}
-        self.requirements: dict[str, list[list[frozenset[int]]]] = {}
-        self.rules: dict[int, Rule] = {}
+        path = patterns_dir / f"{lang}.yaml"
+        self.lexicon: Lexicon = load_lexicon(lang, taxonomy, self.nlp.tokenizer, path)
+        self.matcher = RuleMatcher(self.nlp, self.lexicon, str(path))
+        self.scope = Scope(self.lexicon)
         strings = self.nlp.vocab.strings
-        for rule in self.lexicon.rules + [r for rs in self.lexicon.unless.values() for r in rs]:
-            group = rule.key.split("#")[0]
-            if group not in self.matchers:
-                self.matchers[group] = Matcher(self.nlp.vocab, validate=True)
-            self.matchers[group].add(rule.key, [rule.tokens])
-            self.rules[strings[rule.key]] = rule
-            self.requirements.setdefault(group, []).append(
-                [frozenset(strings.add(w) for w in words) for words in _required_words(rule)])
+        self._not_in_ad = {rule.key: frozenset(strings.add(w) for w in rule.not_in_ad)
+                           for rule in self.matcher.rules.values() if rule.not_in_ad}
 
-    def find(self, folded_texts: list[str]) -> list[dict[str, list[tuple[int, int, float]]]]:
-        """Per text: indicator -> [(start_char, end_char, score)] on the folded text."""
+    def find(self, texts: list[str], countries: list[str | None] | None = None,
+             exhaustive: bool = False) -> list[Found]:
+        """Per clean text: indicator -> [(start_char, end_char, score)].
+
+        `countries` (one per text, may be None) serve rules with `not_in_countries` /
+        `only_in_countries`. `exhaustive` runs spaCy's Matcher for every rule over every
+        whole ad: much slower, same result.
+        """
         out = []
-        for doc in self.nlp.tokenizer.pipe(folded_texts, batch_size=256):
-            found: dict[str, list[tuple[int, int, float]]] = {}
-            vetoed: set[str] = set()
-            present = set(doc.to_array("LOWER").tolist())
-            matches = [
-                match
-                for group, matcher in self.matchers.items()
-                if any(all(not present.isdisjoint(words) for words in rule_words)
-                       for rule_words in self.requirements[group])
-                for match in matcher(doc)
-            ]
-            for match_id, start, end in matches:
-                rule = self.rules[match_id]
-                if rule.amount_min is not None and not self._amount_ok(doc[start:end], rule):
-                    continue
-                if rule.key.startswith("unless:"):
-                    vetoed.add(rule.indicator)
-                    continue
-                if rule.negatable and self._negated(doc, start, end):
-                    continue
-                span = doc[start:end]
-                found.setdefault(rule.indicator, []).append(
-                    (span.start_char, span.end_char, rule.score))
-            for indicator in vetoed:
-                found.pop(indicator, None)
-            out.append(found)
+        docs = self.nlp.tokenizer.pipe([fold_text(t) for t in texts], batch_size=256)
+        for text, country, doc in zip(texts, countries or [None] * len(texts), docs):
+            out.append(self._find_one(text, country, doc, exhaustive))
         return out
 
-    @staticmethod
-    def _amount_ok(span, rule: Rule) -> bool:
-        values = [value_of_amount(t.text) for t in span]
-        return any(v is not None and v >= rule.amount_min for v in values)
+    def _find_one(self, text: str, country: str | None, doc, exhaustive: bool) -> Found:
+        matcher = self.matcher
+        lowers = doc.to_array("LOWER").tolist()
+        plan = dict.fromkeys(matcher.rules) if exhaustive else matcher.plan(lowers)
+        found: Found = {}
+        vetoes: dict[str, list[Rule]] = {}
+        present = set(lowers)
+        for key, positions in plan.items():
+            rule = matcher.rules[key]
+            if not _country_ok(rule, country) or (
+                    key in self._not_in_ad and not self._not_in_ad[key].isdisjoint(present)):
+                continue
+            if key.startswith("unless:"):
+                vetoes.setdefault(rule.indicator, []).append(rule)
+                continue
+            spans = (matcher.run_exhaustive(doc, key) if exhaustive
+                     else matcher.run(doc, lowers, key, positions))
+            for start, end in spans:
+                if self.scope.keeps(doc, text, start, end, rule):
+                    span = doc[start:end]
+                    found.setdefault(rule.indicator, []).append(
+                        (span.start_char, span.end_char, rule.score))
+        for indicator in [i for i in found if i in vetoes]:
+            for rule in vetoes[indicator]:
+                spans = (matcher.run_exhaustive(doc, rule.key) if exhaustive
+                         else matcher.run(doc, lowers, rule.key, plan[rule.key]))
+                if any(rule.amount_min is None or self.scope.amount_ok(doc, s, e, rule)
+                       for s, e in spans):
+                    del found[indicator]
+                    break
+        return found
 
-    def _negated(self, doc, start: int, end: int) -> bool:
-        lex = self.lexicon
-        if any(t.lower_ in lex.negation_cues for t in doc[start:end]):
-            return True
-        for i in range(start - 1, max(start - 1 - lex.negation_window, -1), -1):
-            token = doc[i]
-            if token.text in lex.clause_breaks or "\n" in token.text:
-                return False
-            if token.lower_ in lex.negation_cues:
-                return True
-        return False
 
-
-def _required_words(rule: Rule) -> list[list[str]]:
-    """For each token a match cannot skip, the words it accepts (when it is a word list)."""
-    required = []
-    for token in rule.tokens:
-        if token.get("OP") in ("?", "*", "!"):
-            continue
-        lower = token.get("LOWER")
-        if isinstance(lower, str):
-            required.append([lower])
-        elif isinstance(lower, dict) and "IN" in lower:
-            required.append(list(lower["IN"]))
-    return required
+def _country_ok(rule: Rule, country: str | None) -> bool:
+    """Whether `rule` applies to an ad from `country` (`not_in_countries`, `only_in_countries`)."""
+    if not (rule.only_in_countries or rule.not_in_countries):
+        return True
+    where = (country or "").upper()
+    return where not in rule.not_in_countries and (
+        not rule.only_in_countries or where in rule.only_in_countries)
 
 
 def _merge(spans: list[tuple[int, int, float]]) -> list[tuple[int, int]]:
@@ -125,7 +117,7 @@ class RulesDetector(Detector):
         self.taxonomy = taxonomy
         self.risk_policy = risk_policy
         self.patterns_dir = patterns_dir
-        self._matchers = {lang: _LanguageMatcher(lang, taxonomy, patterns_dir) for lang in LANGS}
+        self.languages = {lang: LanguageRules(lang, taxonomy, patterns_dir) for lang in LANGS}
         digest = hashlib.sha256()
         for path in sorted(patterns_dir.glob("*.yaml")) + [RISK_POLICY_PATH]:
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
@@ -138,18 +130,17 @@ class RulesDetector(Detector):
 
     def detect_hits(self, ads: Sequence[Ad]) -> list[list[IndicatorHit]]:
         results: list[list[IndicatorHit]] = [[] for _ in ads]
-        for lang, matcher in self._matchers.items():
+        for lang, rules in self.languages.items():
             index = [i for i, ad in enumerate(ads) if ad.lang == lang]
             if not index:
                 continue
             normalized = [normalize_text(ads[i].text) for i in index]
-            found = matcher.find([fold_text(n.text) for n in normalized])
+            found = rules.find([n.text for n in normalized], [ads[i].country for i in index])
             for i, norm, per_indicator in zip(index, normalized, found):
                 results[i] = self._hits(ads[i].text, norm, per_indicator)
         return results
 
-    def _hits(self, text: str, norm: NormalizedText,
-              per_indicator: dict[str, list[tuple[int, int, float]]]) -> list[IndicatorHit]:
+    def _hits(self, text: str, norm: NormalizedText, per_indicator: Found) -> list[IndicatorHit]:
         hits = []
         for indicator in self.taxonomy.ids:
             spans = per_indicator.get(indicator)

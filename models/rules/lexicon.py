@@ -1,15 +1,32 @@
-"""Read a language's pattern file and compile it into spaCy Matcher patterns.
+"""Read a language's pattern file and compile it into rules (spaCy token patterns).
 
 Pattern files (patterns/<lang>.yaml) are written for trainers: plain phrases with accents
 and capitals as people write them, and spaCy token patterns. Matching runs on folded text
 (lowercase, no accents; see corpora.normalize.fold_text), so every word in a file is folded
-here. Three extensions of spaCy's token pattern are expanded at load time, so matching
-itself does no Python work per token:
+here. Extensions of spaCy's token pattern are expanded at load time:
 
 - `LEMMA: pagar` matches every form whose lookup lemma (spacy-lookups-data) is `pagar`;
 - words match their abbreviations too (`que` also matches `q`, `k`), from `abbreviations`;
 - `AGE: [13, 17]` matches those numbers written in digits or in words (`numbers`);
-- `AMOUNT_MIN: 1000` matches a number token worth at least that much ("3.000", "15mil").
+- `AMOUNT_MIN: 1000` matches a number token ("3.000", "15mil", "dos", "q3,500") and keeps
+  the match only when a number in it is worth at least that much, a number followed by a
+  word of `multipliers` counting that many times ("4 mil", "dos mil", "5 millones");
+  `CURRENCY: [q]` beside it requires that sign written against the digits ("q8,000").
+
+Negation (the `negation` section) drops a match when a cue stands in it or up to `window`
+words before it in the same clause; `breaks` end a clause, a comma ends it unless it
+separates items of a list closed by one of `list_joiners` ("no cobramos inscripción, examen
+ni visa"), and `pseudo` phrases start with a cue but negate nothing ("no importa"). A rule's
+`negatable` is `true` (a cue in or before the match), `before` (only before: for rules that
+hold a cue themselves, such as "sin experiencia", which "no aceptamos personas sin
+experiencia" negates) or `false`.
+
+Other conditions of a rule: `not_preceded_by` / `not_followed_by` words drop a match when
+they stand within that window before / after it in the same clause ("la empresa paga el
+curso" is no fee; "acompañante para adulto mayor" is no escort); `not_in_ad` words drop
+the rule when they occur anywhere in the ad; `not_in_countries` / `only_in_countries` use
+the ad's `country` ("pago en dólares" is no lure in El Salvador; "$" is pesos in Mexico).
+A repeated key in a file is an error, not a silent overwrite.
 """
 
 from __future__ import annotations
@@ -26,7 +43,10 @@ from corpora.normalize import fold_text
 from corpora.taxonomy import Taxonomy
 
 PATTERNS_DIR = Path(__file__).with_name("patterns")
-_ALLOWED_RULE_KEYS = {"phrase", "pattern", "negatable", "score", "note"}
+_ALLOWED_RULE_KEYS = {"phrase", "pattern", "negatable", "not_preceded_by", "not_followed_by",
+                      "not_in_ad", "not_in_countries", "only_in_countries", "score", "note"}
+_NEGATABLE = {True: "true", False: "false", "true": "true", "false": "false", "before": "before"}
+_DEFAULT_MULTIPLIERS = {"mil": 1000.0, "k": 1000.0}
 
 
 class _PatternLoader(yaml.SafeLoader):
@@ -41,6 +61,22 @@ _PatternLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|false)$"), list("tf"))
 
 
+def _no_duplicate_keys(loader: _PatternLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    """A mapping whose keys are unique: a repeated key (a second `negatable:`) is an error,
+    not a silent overwrite."""
+    seen = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_PatternLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicate_keys)
+
+
 class PatternFileError(ValueError):
     """A pattern file is not valid; the message names the file, indicator and rule."""
 
@@ -50,9 +86,14 @@ class Rule:
     indicator: str
     key: str  # unique Matcher key, e.g. "FEE_OR_DEBT#3"
     tokens: list[dict[str, Any]]
-    negatable: bool = True
+    negatable: str = "true"  # "true", "before" (only cues before the match) or "false"
     score: float = 0.9
     amount_min: int | None = None  # some number in the match must be worth this much
+    not_preceded_by: frozenset[str] = frozenset()
+    not_followed_by: frozenset[str] = frozenset()
+    not_in_ad: frozenset[str] = frozenset()  # words that, anywhere in the ad, drop the rule
+    not_in_countries: frozenset[str] = frozenset()  # ISO codes where the rule does not apply
+    only_in_countries: frozenset[str] = frozenset()  # if set, the only countries where it does
 
 
 @dataclass
@@ -62,18 +103,55 @@ class Lexicon:
     unless: dict[str, list[Rule]] = field(default_factory=dict)
     negation_cues: frozenset[str] = frozenset()
     negation_window: int = 3
+    # Folded token sequences that start with a cue but are not negations ("no importa").
+    pseudo_negations: tuple[tuple[str, ...], ...] = ()
+    # Words closing a list that one cue negates: "no cobramos inscripción, examen ni visa".
+    list_joiners: frozenset[str] = frozenset()
+    number_words: dict[str, int] = field(default_factory=dict)
+    multipliers: dict[str, float] = field(default_factory=lambda: dict(_DEFAULT_MULTIPLIERS))
+    # Tokens that end a negation's reach: "sin experiencia, pasaje pagado" is not negated.
+    # They are compared with the token as written (lowercased), not folded.
     clause_breaks: frozenset[str] = frozenset(".;:!?¡¿\n")
 
 
-_NUMBER_TOKEN = r"^(?:us\$|r\$|\$|€)?\d{1,3}(?:(?:[.,]\d{3})+|\d*)(?:[.,]\d{1,2})?(?:mil|k)?$"
+# Currency signs written against the digits, as folded: dollars, Dominican pesos, reais,
+# balboas, soles, euros, colones, quetzales ("q3,500", "s/250", "rd$6,000").
+_CURRENCY_PREFIXES = ("us$", "u$s", "rd$", "r$", "b/.", "s/.", "s/", "$", "€", "₡", "q")
+_DIGITS = r"\d{1,3}(?:(?:[.,]\d{3})+|\d*)(?:[.,]\d{1,2})?(?:mil|k)?$"
+
+
+def _number_regex(prefixes: tuple[str, ...] = _CURRENCY_PREFIXES, required: bool = False) -> str:
+    signs = "|".join(re.escape(p) for p in sorted(prefixes, key=len, reverse=True))
+    return rf"^(?:{signs}){'' if required else '?'}{_DIGITS}"
+
+
+_NUMBER_TOKEN = _number_regex()
+
+
+def amount_in(tokens: list[str], number_words: dict[str, int],
+              multipliers: dict[str, float] | None = None) -> float | None:
+    """The largest amount written in folded `tokens`: "4 mil" -> 4000, "dos mil" -> 2000."""
+    multipliers = _DEFAULT_MULTIPLIERS if multipliers is None else multipliers
+    best = None
+    for i, text in enumerate(tokens):
+        value = value_of_amount(text)
+        if value is None:
+            value = number_words.get(text)
+        if value is None:
+            continue
+        if i + 1 < len(tokens) and tokens[i + 1] in multipliers:
+            value *= multipliers[tokens[i + 1]]
+        best = value if best is None else max(best, value)
+    return best
 
 
 def value_of_amount(token_text: str) -> float | None:
     """The value of a number token: "3.000" -> 3000, "15mil" -> 15000, "1,5" -> 1.5."""
     text = token_text.lower()
-    for prefix in ("us$", "r$", "$", "€"):
+    for prefix in _CURRENCY_PREFIXES:
         if text.startswith(prefix):
             text = text[len(prefix):]
+            break
     mult = 1
     for suffix in ("mil", "k"):
         if text.endswith(suffix):
@@ -96,8 +174,17 @@ class _Compiler:
                 fold_text(str(s)) for s in shorts)
         self.amount_min: int | None = None
         self.numbers: dict[int, set[str]] = {}
+        self.number_words: dict[str, int] = {}
         for word, value in (data.get("numbers") or {}).items():
             self.numbers.setdefault(int(value), set()).add(fold_text(str(word)))
+            self.number_words[fold_text(str(word))] = int(value)
+        # A number token: digits as ads write them, or a number word of the `numbers` list.
+        words = "|".join(sorted((re.escape(w) for w in self.number_words if " " not in w),
+                                key=len, reverse=True))
+        self.amount_regex = _NUMBER_TOKEN + (f"|^(?:{words})$" if words else "")
+        self.multipliers = dict(_DEFAULT_MULTIPLIERS)
+        for word, factor in (data.get("multipliers") or {}).items():
+            self.multipliers[fold_text(str(word))] = float(factor)
 
     def words(self, word: str) -> list[str]:
         folded = fold_text(word)
@@ -125,8 +212,13 @@ class _Compiler:
                     words.update(self.numbers.get(n, ()))
             elif key == "AMOUNT_MIN":
                 # The token must look like a number; its value is checked after matching.
-                out["LOWER"] = {"REGEX": _NUMBER_TOKEN}
+                currency = spec.get("CURRENCY")
+                out["LOWER"] = {"REGEX": self.amount_regex if not currency else _number_regex(
+                    tuple(fold_text(str(c)) for c in currency), required=True)}
                 self.amount_min = max(self.amount_min or 0, int(value))
+            elif key == "CURRENCY":
+                if "AMOUNT_MIN" not in spec:
+                    raise ValueError("CURRENCY goes with AMOUNT_MIN in the same token")
             elif key in ("LOWER", "ORTH", "NORM", "TEXT"):
                 values = value["IN"] if isinstance(value, dict) and "IN" in value else value
                 if isinstance(values, str):
@@ -134,6 +226,9 @@ class _Compiler:
                 if isinstance(values, list):
                     for v in values:
                         words.update(self.words(str(v)))
+                elif isinstance(value, dict) and isinstance(value.get("NOT_IN"), list):
+                    out["LOWER"] = {"NOT_IN": sorted(
+                        {w for v in value["NOT_IN"] for w in self.words(str(v))})}
                 else:
                     out["LOWER"] = value  # e.g. {"REGEX": ...}
             else:
@@ -167,7 +262,8 @@ def _needed_lemmas(data: dict) -> frozenset[str]:
         if isinstance(node, dict):
             for key, value in node.items():
                 if key == "LEMMA":
-                    found.update(fold_text(v) for v in (value["IN"] if isinstance(value, dict) else [value]))
+                    lemmas = value["IN"] if isinstance(value, dict) else [value]
+                    found.update(fold_text(v) for v in lemmas)
                 else:
                     visit(value)
         elif isinstance(node, list):
@@ -192,17 +288,31 @@ def load_lexicon(lang: str, taxonomy: Taxonomy, tokenizer,
         raise PatternFileError(f"{where}: 'lang' must be {lang!r}")
     indicators = data.get("indicators") or {}
     unless = data.get("unless") or {}
-    try:
-        taxonomy.check_ids(list(indicators) + list(unless), where)
-    except ValueError as exc:
-        raise PatternFileError(str(exc)) from exc
+    for section, ids in (("indicators", indicators), ("unless", unless)):
+        if not isinstance(ids, dict):
+            raise PatternFileError(f"{where}: {section!r} must map indicator ids to rules")
+        for indicator in ids:
+            if indicator not in taxonomy.ids:
+                raise PatternFileError(
+                    f"{where}: {section}.{indicator}: unknown indicator id; the taxonomy has "
+                    f"{', '.join(taxonomy.ids)}")
     compiler = _Compiler(lang, data, where, _lemma_forms(lang, _needed_lemmas(data)))
     negation = data.get("negation") or {}
     lexicon = Lexicon(
         lang=lang,
         negation_cues=frozenset(w for cue in negation.get("cues", []) for w in compiler.words(cue)),
         negation_window=int(negation.get("window", 3)),
+        pseudo_negations=tuple(tuple(t.text for t in tokenizer(fold_text(str(p))))
+                               for p in negation.get("pseudo", [])),
+        number_words=compiler.number_words,
+        multipliers=compiler.multipliers,
+        list_joiners=frozenset(
+            w for j in negation.get("list_joiners", []) for w in compiler.words(j)),
     )
+    if "breaks" in negation:
+        # Lowercased, not folded: Portuguese "e" (and) ends a clause, "é" (is) does not.
+        lexicon.clause_breaks = frozenset(
+            str(b).lower() for b in negation["breaks"]) | frozenset("\n")
     for section, target in (("indicators", lexicon.rules), ("unless", None)):
         for indicator, rules in (data.get(section) or {}).items():
             if not isinstance(rules, list):
@@ -227,13 +337,31 @@ def _compile_rule(compiler: _Compiler, tokenizer, indicator: str, section: str, 
     if "phrase" in rule:
         tokens = compiler.phrase_tokens(str(rule["phrase"]), tokenizer)
     else:
-        if not isinstance(rule["pattern"], list) or not all(isinstance(t, dict) for t in rule["pattern"]):
+        pattern = rule["pattern"]
+        if not isinstance(pattern, list) or not all(isinstance(t, dict) for t in pattern):
             raise PatternFileError(f"{label}: 'pattern' must be a list of token mappings")
-        tokens = [compiler.token(t) for t in rule["pattern"]]
+        try:
+            tokens = [compiler.token(t) for t in rule["pattern"]]
+        except (ValueError, TypeError) as exc:
+            raise PatternFileError(f"{label}: {exc}") from exc
     if not tokens:
         raise PatternFileError(f"{label}: the rule is empty")
+    negatable = _NEGATABLE.get(rule.get("negatable", True))
+    if negatable is None:
+        raise PatternFileError(f"{label}: 'negatable' must be true, false or before")
+    context: dict[str, frozenset[str]] = {}
+    for name in ("not_preceded_by", "not_followed_by", "not_in_ad"):
+        words = rule.get(name, [])
+        if not isinstance(words, list):
+            raise PatternFileError(f"{label}: {name!r} must be a list of words")
+        context[name] = frozenset(w for word in words for w in compiler.words(str(word)))
+    for name in ("not_in_countries", "only_in_countries"):
+        countries = rule.get(name, [])
+        if not isinstance(countries, list):
+            raise PatternFileError(f"{label}: {name!r} must be a list of country codes")
+        context[name] = frozenset(str(c).upper() for c in countries)
     key = f"{section}:{indicator}#{n}"
     return Rule(indicator=indicator, key=key, tokens=tokens,
-                negatable=bool(rule.get("negatable", True)), score=float(rule.get("score", 0.9)),
-                amount_min=compiler.amount_min)
+                negatable=negatable, score=float(rule.get("score", 0.9)),
+                amount_min=compiler.amount_min, **context)
 
