@@ -107,6 +107,8 @@ def normalize_text(text: str) -> NormalizedText:
     Passes repeat until nothing changes (removing a zero-width character can, say, put two
     line breaks side by side), so normalising clean text is the identity.
     """
+    if _is_clean(text):
+        return NormalizedText(text, text)
     passes = []
     current = text
     for _ in range(4):
@@ -116,6 +118,15 @@ def normalize_text(text: str) -> NormalizedText:
         passes.append(cleaning)
         current = cleaned
     return NormalizedText(current, text, tuple(passes))
+
+
+_ODD = re.compile("[" + _ZERO_WIDTH + _WS + "\r]|  |\n[ " + _WS + "]*\n[ " + _WS + "]*\n")
+
+
+def _is_clean(text: str) -> bool:
+    """Fast check (C-level) that no cleaning pass would change `text`: most stored ads."""
+    return (unicodedata.is_normalized("NFKC", text) and _ODD.search(text) is None
+            and not text[:1].isspace() and not text[-1:].isspace())
 
 
 def _clean_once(text: str) -> tuple[str, _Pass | None]:
