@@ -30,10 +30,13 @@ from models.risk import load_risk_policy
 from models.rules.detector import RulesDetector, build_rules_detector
 
 
-def _tfidf_evidence(tfidf, ad: Ad, label: int) -> list[Evidence]:
+def _tfidf_evidence(tfidf, ad: Ad, labels: Sequence[int]) -> dict[int, list[Evidence]]:
+    """Evidence per label from the TF-IDF model, as exact spans of `ad.text`."""
+    if not labels:
+        return {}
     norm = normalize_text(ad.text)
-    spans = tfidf.evidence(norm.text, ad.lang, label)
-    return [Evidence.from_text(ad.text, *norm.to_original(s, e)) for s, e in spans]
+    return {label: [Evidence.from_text(ad.text, *norm.to_original(s, e)) for s, e in spans]
+            for label, spans in tfidf.evidence(norm.text, ad.lang, labels).items()}
 
 
 class EnsembleDetector(Detector):
@@ -78,11 +81,13 @@ class EnsembleDetector(Detector):
                 hits_per_ad.append([])
                 continue
             by_rule = {hit.id: hit for hit in rule_hits[i]}
+            found = np.where(E[i] >= self.model.thresholds)[0]
+            from_model = _tfidf_evidence(self.model.tfidf, ad,
+                                         [k for k in found if labels[k] not in by_rule])
             hits = []
-            for k in np.where(E[i] >= self.model.thresholds)[0]:
+            for k in found:
                 label = labels[k]
-                evidence = by_rule[label].evidence if label in by_rule else \
-                    _tfidf_evidence(self.model.tfidf, ad, k)
+                evidence = by_rule[label].evidence if label in by_rule else from_model[k]
                 hits.append(IndicatorHit(
                     id=label, score=round(float(E[i, k]), 4),
                     strength=self.taxonomy.get(label).strength, evidence=evidence,
@@ -132,12 +137,13 @@ class TfidfDetector(Detector):
         P = self.tfidf.predict_proba(texts, [ad.lang for ad in ads])
         out = []
         for i, ad in enumerate(ads):
-            out.append([] if ad.lang == "und" else [
+            found = [] if ad.lang == "und" else list(np.where(P[i] >= self.thresholds)[0])
+            evidence = _tfidf_evidence(self.tfidf, ad, found)
+            out.append([
                 IndicatorHit(id=self.tfidf.labels[k], score=round(float(P[i, k]), 4),
                              strength=self.taxonomy.get(self.tfidf.labels[k]).strength,
-                             evidence=_tfidf_evidence(self.tfidf, ad, k),
-                             detector=f"{TFIDF_NAME}.v{VERSION}")
-                for k in np.where(P[i] >= self.thresholds)[0]
+                             evidence=evidence[k], detector=f"{TFIDF_NAME}.v{VERSION}")
+                for k in found
             ])
         return out
 

@@ -58,6 +58,7 @@ class TfidfIndicatorModel:
         # skops writes a fitted vectorizer's vocabulary as one JSON node per term (tens of
         # MB); keep it as a numpy array of terms in index order instead.
         state = self.__dict__.copy()
+        state.pop("_names", None)
         if "pipelines_" in state:
             state["pipelines_"] = copy.deepcopy(state["pipelines_"])
             state["vocabularies_"] = {}
@@ -96,20 +97,34 @@ class TfidfIndicatorModel:
                 out[index] = pipeline.predict_proba([texts[i] for i in index])
         return out
 
-    def evidence(self, text: str, lang: str, label: int, max_phrases: int = 3
-                 ) -> list[tuple[int, int]]:
-        """Character spans of `text` behind label `label`: the n-grams with the largest
-        positive contribution (tf-idf value x weight), widened to whole words and merged
-        into short phrases, strongest first."""
-        pipeline = self._pipeline(lang)
-        if pipeline is None:
-            return []
-        features = pipeline.named_steps["features"]
-        row = features.transform([text]).tocsr()
-        coef = pipeline.named_steps["clf"].coef_[label]
+    def _feature_names(self, group: str) -> np.ndarray:
+        # Building the names array costs milliseconds: once per group, never persisted.
+        cache = self.__dict__.setdefault("_names", {})
+        if group not in cache:
+            cache[group] = self.pipelines_[group].named_steps["features"].get_feature_names_out()
+        return cache[group]
+
+    def evidence(self, text: str, lang: str, labels: Sequence[int], max_phrases: int = 3
+                 ) -> dict[int, list[tuple[int, int]]]:
+        """Per label, the character spans of `text` behind it: the n-grams with the
+        largest positive contribution (tf-idf value x weight), widened to whole words and
+        merged into short phrases."""
+        group = "all" if "all" in self.pipelines_ else lang
+        if group not in self.pipelines_ or not labels:
+            return {}
+        pipeline = self.pipelines_[group]
+        row = pipeline.named_steps["features"].transform([text]).tocsr()
+        names = self._feature_names(group)
+        return {label: self._label_evidence(text, lang, row, names,
+                                            pipeline.named_steps["clf"].coef_[label],
+                                            max_phrases)
+                for label in labels}
+
+    @staticmethod
+    def _label_evidence(text: str, lang: str, row, names: np.ndarray, coef: np.ndarray,
+                        max_phrases: int) -> list[tuple[int, int]]:
         contrib = row.data * coef[row.indices]
         order = np.argsort(-contrib)
-        names = features.get_feature_names_out()
         folded = fold_text(text)
         stop = _stop_words(lang)
         spans: list[tuple[int, int, float]] = []
