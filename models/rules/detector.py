@@ -19,7 +19,7 @@ from models.detector import Detector
 from models.risk import RISK_POLICY_PATH, RiskPolicy, load_risk_policy
 from models.rules.lexicon import PATTERNS_DIR, Lexicon, Rule, load_lexicon
 from models.rules.matcher import RuleMatcher
-from models.rules.scope import Scope
+from models.rules.scope import AdTokens, Scope
 
 NAME = "indicators.rules"
 VERSION = "1"
@@ -33,15 +33,23 @@ class LanguageRules:
 
     def __init__(self, lang: str, taxonomy: Taxonomy, patterns_dir: Path):
         import spacy
+        from spacy.attrs import IDX, LOWER
 
+        self._columns = [LOWER, IDX]  # per token: LOWER id, start char
         self.nlp = spacy.blank(lang)
         path = patterns_dir / f"{lang}.yaml"
         self.lexicon: Lexicon = load_lexicon(lang, taxonomy, self.nlp.tokenizer, path)
         self.matcher = RuleMatcher(self.nlp, self.lexicon, str(path))
-        self.scope = Scope(self.lexicon)
+        self.scope = Scope(self.lexicon, self.nlp.vocab)
         strings = self.nlp.vocab.strings
         self._not_in_ad = {rule.key: frozenset(strings.add(w) for w in rule.not_in_ad)
                            for rule in self.matcher.rules.values() if rule.not_in_ad}
+        # rule key -> (rule, a veto ("unless:"), has country constraints, its not_in_ad ids)
+        self._rule_info = {
+            key: (rule, key.startswith("unless:"),
+                  bool(rule.only_in_countries or rule.not_in_countries),
+                  self._not_in_ad.get(key))
+            for key, rule in self.matcher.rules.items()}
 
     def find(self, texts: list[str], countries: list[str | None] | None = None,
              exhaustive: bool = False) -> list[Found]:
@@ -59,31 +67,38 @@ class LanguageRules:
 
     def _find_one(self, text: str, country: str | None, doc, exhaustive: bool) -> Found:
         matcher = self.matcher
-        lowers = doc.to_array("LOWER").tolist()
-        plan = dict.fromkeys(matcher.rules) if exhaustive else matcher.plan(lowers)
+        columns = doc.to_array(self._columns)
+        lowers = columns[:, 0].tolist()
+        ad = AdTokens(text, lowers, columns[:, 1].tolist())
+        present = set(lowers)
+        plan = dict.fromkeys(matcher.rules) if exhaustive else matcher.plan(lowers, present)
         found: Found = {}
         vetoes: dict[str, list[Rule]] = {}
-        present = set(lowers)
+        keeps, walks = self.scope.keeps, matcher.walks
         for key, positions in plan.items():
-            rule = matcher.rules[key]
-            if not _country_ok(rule, country) or (
-                    key in self._not_in_ad and not self._not_in_ad[key].isdisjoint(present)):
+            rule, veto, by_country, not_in_ad = self._rule_info[key]
+            if (by_country and not _country_ok(rule, country)) or (
+                    not_in_ad is not None and not not_in_ad.isdisjoint(present)):
                 continue
-            if key.startswith("unless:"):
+            if veto:
                 vetoes.setdefault(rule.indicator, []).append(rule)
                 continue
-            spans = (matcher.run_exhaustive(doc, key) if exhaustive
-                     else matcher.run(doc, lowers, key, positions))
+            if exhaustive:
+                spans = matcher.run_exhaustive(doc, key)
+            elif positions is not None and key in walks:
+                spans = walks[key].spans(lowers, positions)  # any order: merged later
+            else:
+                spans = matcher.run(doc, lowers, key, positions)
             for start, end in spans:
-                if self.scope.keeps(doc, text, start, end, rule):
-                    span = doc[start:end]
+                if keeps(ad, start, end, rule):
+                    last = doc[end - 1]
                     found.setdefault(rule.indicator, []).append(
-                        (span.start_char, span.end_char, rule.score))
+                        (ad.starts[start], last.idx + len(last), rule.score))
         for indicator in [i for i in found if i in vetoes]:
             for rule in vetoes[indicator]:
                 spans = (matcher.run_exhaustive(doc, rule.key) if exhaustive
                          else matcher.run(doc, lowers, rule.key, plan[rule.key]))
-                if any(rule.amount_min is None or self.scope.amount_ok(doc, s, e, rule)
+                if any(rule.amount_min is None or self.scope.amount_ok(ad, s, e, rule)
                        for s, e in spans):
                     del found[indicator]
                     break

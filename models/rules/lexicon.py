@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -134,7 +134,7 @@ def amount_in(tokens: list[str], number_words: dict[str, int],
     multipliers = _DEFAULT_MULTIPLIERS if multipliers is None else multipliers
     best = None
     for i, text in enumerate(tokens):
-        value = value_of_amount(text)
+        value = _value_of_amount(text)
         if value is None:
             value = number_words.get(text)
         if value is None:
@@ -147,6 +147,11 @@ def amount_in(tokens: list[str], number_words: dict[str, int],
 
 def value_of_amount(token_text: str) -> float | None:
     """The value of a number token: "3.000" -> 3000, "15mil" -> 15000, "1,5" -> 1.5."""
+    return _value_of_amount(token_text)
+
+
+@lru_cache(maxsize=65_536)  # a pure function of the token, asked again and again
+def _value_of_amount(token_text: str) -> float | None:
     text = token_text.lower()
     for prefix in _CURRENCY_PREFIXES:
         if text.startswith(prefix):

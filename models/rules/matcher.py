@@ -55,30 +55,76 @@ class _Walk:
     optional: tuple[bool, ...]
     anchor: int
 
+    def __post_init__(self) -> None:
+        # (test, optional) of the tokens left of the anchor, nearest first, and right of it
+        k = self.anchor
+        object.__setattr__(self, "_left", tuple(
+            (self.tests[j], self.optional[j]) for j in range(k - 1, -1, -1)))
+        object.__setattr__(self, "_right", tuple(
+            (self.tests[j], self.optional[j]) for j in range(k + 1, len(self.tests))))
+
     def spans(self, lowers: list[int], positions: list[int]) -> set[Span]:
         """Every (start, end) of a match that puts the anchor at one of `positions`: the
         starts reachable walking left from the anchor times the ends reachable walking
         right, as the two sides do not depend on each other."""
         n, k, tests, optional = len(lowers), self.anchor, self.tests, self.optional
         found: set[Span] = set()
+        if not any(optional):  # one length: test the tokens at their fixed offsets
+            size = len(tests)
+            for p in positions:
+                start = p - k
+                if start < 0 or start + size > n:
+                    continue
+                for j, test in enumerate(tests):
+                    if not test(lowers[start + j]):
+                        break
+                else:
+                    found.add((start, start + size))
+            return found
+        anchor_test = tests[k]
         for p in positions:
-            if not tests[k](lowers[p]):
+            if not anchor_test(lowers[p]):
                 continue
-            starts = {p}
-            for j in range(k - 1, -1, -1):
-                moved = {s - 1 for s in starts if s > 0 and tests[j](lowers[s - 1])}
-                starts = starts | moved if optional[j] else moved
-                if not starts:
-                    break
+            starts = [p]  # distinct, so each step's moves are distinct too
+            for test, opt in self._left:
+                if len(starts) == 1:
+                    s = starts[0]
+                    if s > 0 and test(lowers[s - 1]):
+                        starts = [s, s - 1] if opt else [s - 1]
+                    elif not opt:
+                        starts = []
+                        break
+                    continue
+                moved = [s - 1 for s in starts if s > 0 and test(lowers[s - 1])]
+                if opt:
+                    if moved:
+                        starts = starts + [s for s in moved if s not in starts]
+                else:
+                    starts = moved
+                    if not starts:
+                        break
             if not starts:
                 continue
-            ends = {p + 1}
-            for j in range(k + 1, len(tests)):
-                moved = {e + 1 for e in ends if e < n and tests[j](lowers[e])}
-                ends = ends | moved if optional[j] else moved
-                if not ends:
-                    break
-            found.update((s, e) for s in starts for e in ends)
+            ends = [p + 1]
+            for test, opt in self._right:
+                if len(ends) == 1:
+                    e = ends[0]
+                    if e < n and test(lowers[e]):
+                        ends = [e, e + 1] if opt else [e + 1]
+                    elif not opt:
+                        ends = []
+                        break
+                    continue
+                moved = [e + 1 for e in ends if e < n and test(lowers[e])]
+                if opt:
+                    if moved:
+                        ends = ends + [e for e in moved if e not in ends]
+                else:
+                    ends = moved
+                    if not ends:
+                        break
+            if ends:
+                found.update((s, e) for s in starts for e in ends)
         return found
 
 
@@ -102,6 +148,7 @@ class RuleMatcher:
         self.regex_anchors: list[_RegexAnchor] = []
         self.unanchored: list[str] = []  # rules tried on whole ads
         self._regex_hits: dict[int, tuple[_RegexAnchor, ...]] = {}  # word id -> anchors
+        self._no_regex: set[int] = set()  # word ids that no regex anchor accepts
         self._punct: dict[int, bool] = {}
         for rule in lexicon.rules + [r for rs in lexicon.unless.values() for r in rs]:
             self.rules[rule.key] = rule
@@ -145,48 +192,75 @@ class RuleMatcher:
                 self.anchored.setdefault(word, []).append(len(self.anchors) - 1)
             self._compile_walk(rule, token)
         self.anchor_words = frozenset(self.anchored)
+        # word id -> bitmask of the word sets holding it; anchor index -> its required sets
+        self._word_masks: dict[int, int] = {}
+        for index, word_set in enumerate(self.word_sets):
+            for word in word_set:
+                self._word_masks[word] = self._word_masks.get(word, 0) | (1 << index)
+        self._masked_words = frozenset(self._word_masks)
+        # anchor index -> (rule key, its only anchor word or None, its anchor words)
+        self._anchor_plans = [(a.key, next(iter(a.anchor)) if len(a.anchor) == 1 else None,
+                               a.anchor) for a in self.anchors]
+        self._required_masks = [sum(1 << s for s in set(a.required)) for a in self.anchors]
+        self.anchored = {w: tuple(ids) for w, ids in self.anchored.items()}
 
-    def plan(self, lowers: list[int]) -> dict[str, list[int] | None]:
+    def plan(self, lowers: list[int],
+             present: set[int] | None = None) -> dict[str, list[int] | None]:
         """Rule key -> positions of its anchor in the ad (None: try the whole ad), for the
-        rules that may match an ad whose tokens have these LOWER ids."""
+        rules that may match an ad whose tokens have these LOWER ids (`present`: their set,
+        when the caller has it)."""
         plan: dict[str, list[int] | None] = dict.fromkeys(self.unanchored)
-        present = set(lowers)
-        regex_hits = self._regex_hits
-        accepted: dict[_RegexAnchor, set[int]] = {}
-        for word in present:
-            found = regex_hits.get(word)
-            if found is None:
-                found = self._regex_anchors_of(word)
-            for a in found:
-                accepted.setdefault(a, set()).add(word)
-        for a, ws in accepted.items():
-            plan[a.key] = [i for i, x in enumerate(lowers) if x in ws]
+        if present is None:
+            present = set(lowers)
+        # Words whose regex anchors are known to be none are skipped at C speed.
+        unknown = present.difference(self._no_regex)
+        accepted: dict[_RegexAnchor, list[int]] = {}
+        if unknown:
+            regex_hits = self._regex_hits
+            for word in unknown:
+                found = regex_hits.get(word)
+                if found is None:
+                    found = self._regex_anchors_of(word)
+                for a in found:
+                    accepted.setdefault(a, []).append(word)
         hit_words = present.intersection(self.anchor_words)
-        if not hit_words:
-            return plan
-        word_sets = self.word_sets
-        present_sets: dict[int, bool] = {}  # word set index -> some word of it occurs
-        live = []
-        for i in {i for w in hit_words for i in self.anchored[w]}:
-            a = self.anchors[i]
-            for s in a.required:
-                ok = present_sets.get(s)
-                if ok is None:
-                    ok = present_sets[s] = not present.isdisjoint(word_sets[s])
-                if not ok:
-                    break
+        live: list[int] = []
+        if hit_words:
+            # One bit per word set: the sets some word of the ad belongs to.
+            word_masks = self._word_masks
+            present_mask = 0
+            for word in present.intersection(self._masked_words):
+                present_mask |= word_masks[word]
+            anchored, masks = self.anchored, self._required_masks
+            if len(hit_words) == 1:
+                candidates = anchored[next(iter(hit_words))]
             else:
-                live.append(a)
-        if not live:
+                candidates = {i for w in hit_words for i in anchored[w]}
+            live = [i for i in candidates if masks[i] & present_mask == masks[i]]
+        if not live and not accepted:
             return plan
-        wanted = frozenset().union(*(a.anchor for a in live)) & hit_words
+        wanted = hit_words.union(*accepted.values()) if accepted else hit_words
         positions: dict[int, list[int]] = {}
         for i, word in enumerate(lowers):
             if word in wanted:
-                positions.setdefault(word, []).append(i)
-        for a in live:
-            found_at = [p for w in a.anchor & hit_words for p in positions[w]]
-            plan[a.key] = found_at
+                if word in positions:
+                    positions[word].append(i)
+                else:
+                    positions[word] = [i]
+        for a, ws in accepted.items():
+            plan[a.key] = (positions[ws[0]] if len(ws) == 1
+                           else sorted(p for w in ws for p in positions[w]))
+        anchor_plans = self._anchor_plans
+        for i in live:
+            key, single, anchor = anchor_plans[i]
+            if single is not None:
+                plan[key] = positions[single]
+                continue
+            words = hit_words.intersection(anchor)
+            if len(words) == 1:
+                plan[key] = positions[words.pop()]
+            else:
+                plan[key] = sorted(p for w in words for p in positions[w])
         return plan
 
     def run(self, doc, lowers: list[int], key: str,
@@ -208,11 +282,15 @@ class RuleMatcher:
         return [(s, e) for _, s, e in self.matchers[key](doc)]
 
     def _regex_anchors_of(self, word: int) -> tuple[_RegexAnchor, ...]:
-        if len(self._regex_hits) > 500_000:  # a long-running process meets new words forever
-            self._regex_hits.clear()
+        if len(self._regex_hits) + len(self._no_regex) > 500_000:
+            self._regex_hits.clear()  # a long-running process meets new words forever
+            self._no_regex.clear()
         text = self.strings[word]
-        known = self._regex_hits[word] = tuple(
-            a for a in self.regex_anchors if a.regex.search(text))
+        known = tuple(a for a in self.regex_anchors if a.regex.search(text))
+        if known:
+            self._regex_hits[word] = known
+        else:
+            self._no_regex.add(word)
         return known
 
     def _compile_walk(self, rule: Rule, anchor_token: int) -> None:
