@@ -28,12 +28,6 @@ def available_detectors() -> list[str]:
     return list(DETECTORS)
 
 
-def split_name(name: str) -> tuple[str, str]:
-    """'indicators.rules.v1' -> ('indicators.rules', '1')."""
-    base, _, version = name.rpartition(".v")
-    return base, version
-
-
 def load_detector(name: str, **options: Any) -> Detector:
     """Build the detector registered as `name` (e.g. 'indicators.rules.v1')."""
     try:
