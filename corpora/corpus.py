@@ -130,15 +130,37 @@ def _describe(exc: ValidationError, data: dict[str, Any] | None) -> str:
         for err in exc.errors())
 
 
+def batch_of(ad_id: str) -> str:
+    """The writer's batch an ad id belongs to: `es-4-0012` -> `es-4`."""
+    return ad_id.rsplit("-", 1)[0]
+
+
 @dataclass(frozen=True)
 class Splits:
-    """A stored train/dev/test assignment of ad ids, with how it was made."""
+    """A stored train/dev/test assignment of ad ids, with how it was made.
+
+    `waves` names the writing waves of the corpus and the batches (file stems such as
+    `es-4`) each one holds. A later wave gets its own train/dev/test split and leaves the
+    earlier waves' assignment untouched, so every wave keeps a test split of its own.
+    """
 
     seed: int
     method: str
     ratios: dict[str, float]
     near_duplicate_threshold: float
     ids: dict[str, list[str]]
+    waves: dict[str, list[str]] = field(default_factory=dict)
+
+    def wave_of(self, ad_id: str) -> str | None:
+        """The wave whose batches hold this ad id, or None when no wave lists it."""
+        batch = batch_of(ad_id)
+        return next((wave for wave, batches in self.waves.items() if batch in batches), None)
+
+    def split_ids(self, name: str, wave: str | None = None) -> list[str]:
+        """The ids of one split, optionally of one wave only."""
+        if wave is not None and wave not in self.waves:
+            raise CorpusError(f"no wave {wave!r} in the splits; waves: {sorted(self.waves)}")
+        return [ad_id for ad_id in self.ids[name] if wave is None or self.wave_of(ad_id) == wave]
 
     def splits_by_id(self) -> dict[str, list[str]]:
         """Each id mapped to every split that lists it (more than one is an error)."""
@@ -151,7 +173,7 @@ class Splits:
     def to_json(self) -> dict[str, Any]:
         return {"seed": self.seed, "method": self.method, "ratios": self.ratios,
                 "near_duplicate_threshold": self.near_duplicate_threshold,
-                **{name: self.ids[name] for name in SPLIT_NAMES}}
+                "waves": self.waves, **{name: self.ids[name] for name in SPLIT_NAMES}}
 
 
 def read_splits(path: Path = SPLITS_PATH) -> Splits:
@@ -174,10 +196,17 @@ def read_splits(path: Path = SPLITS_PATH) -> Splits:
     ratios = data["ratios"]
     if not isinstance(ratios, dict) or set(ratios) != set(SPLIT_NAMES):
         raise CorpusError(f"{path}: 'ratios' must give {list(SPLIT_NAMES)}")
+    ids = {name: list(data[name]) for name in SPLIT_NAMES}
+    waves = data.get("waves")
+    if waves is None:  # a file from before waves: one wave, every batch it lists
+        waves = {"1": sorted({batch_of(i) for name in SPLIT_NAMES for i in ids[name]})}
+    if not isinstance(waves, dict) or not all(
+            isinstance(b, list) and all(isinstance(x, str) for x in b) for b in waves.values()):
+        raise CorpusError(f"{path}: 'waves' must map wave names to lists of batch names")
     return Splits(seed=int(data["seed"]), method=str(data["method"]),
                   ratios={name: float(ratios[name]) for name in SPLIT_NAMES},
                   near_duplicate_threshold=float(data.get("near_duplicate_threshold", 0.5)),
-                  ids={name: list(data[name]) for name in SPLIT_NAMES})
+                  ids=ids, waves={str(k): list(v) for k, v in waves.items()})
 
 
 def write_splits(splits: Splits, path: Path = SPLITS_PATH, *, force: bool = False) -> Path:

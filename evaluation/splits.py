@@ -17,7 +17,7 @@ import random
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
-from corpora.corpus import SPLIT_NAMES, Splits
+from corpora.corpus import SPLIT_NAMES, Splits, batch_of
 from corpora.duplicates import DEFAULT_SIMILARITY_THRESHOLD, near_duplicate_groups
 from corpora.records import LabelledAd
 
@@ -31,29 +31,93 @@ METHOD = ("grouped-stratified.v1: strata lang x kind; groups = union-find over M
 
 def split_ads(ads: Sequence[LabelledAd], *, seed: int = DEFAULT_SEED,
               ratios: Mapping[str, float] = DEFAULT_RATIOS,
-              threshold: float = DEFAULT_SIMILARITY_THRESHOLD) -> Splits:
+              threshold: float = DEFAULT_SIMILARITY_THRESHOLD, wave: str = "1") -> Splits:
     """Assign every ad to train, dev or test (ids sorted within each split).
 
     Groups are visited largest first, equal sizes in an order shuffled by `seed`; each goes
     to the split where, after adding it, its strata are least filled relative to their
     targets (ratio x stratum size); ties go to the earlier split in train, dev, test.
+    All the ads' batches form wave `wave`.
     """
+    _check_ratios(ratios)
+    by_id = _unique_ids(ads)
+    groups = near_duplicate_groups(_texts(ads), threshold)
+    assigned = _assign_groups(groups, by_id, ratios, seed)
+    return Splits(seed=seed, method=METHOD, ratios={name: ratios[name] for name in SPLIT_NAMES},
+                  near_duplicate_threshold=threshold,
+                  ids={name: sorted(ids) for name, ids in assigned.items()},
+                  waves={wave: sorted({batch_of(ad_id) for ad_id in by_id})})
+
+
+def extend_split(splits: Splits, ads: Sequence[LabelledAd], wave: str, *,
+                 seed: int = DEFAULT_SEED) -> Splits:
+    """Add the ads that `splits` does not list yet as a new wave, leaving every stored
+    assignment where it is.
+
+    Near-duplicate groups are found over all the ads at the stored threshold. A new ad
+    linked to stored ones follows them into their split (so no group crosses splits); the
+    other new ads are split on their own, grouped and stratified as in `split_ads`, so the
+    new wave gets its own train, dev and test at the stored ratios.
+    """
+    if wave in splits.waves:
+        raise ValueError(f"wave {wave!r} exists already; name the new wave")
+    by_id = _unique_ids(ads)
+    where = {ad_id: name for name in SPLIT_NAMES for ad_id in splits.ids[name]}
+    new = {ad_id for ad_id in by_id if ad_id not in where}
+    if not new:
+        raise ValueError("every ad is in the splits already; nothing to add")
+    clashing = sorted({batch_of(i) for i in new} & {b for bs in splits.waves.values() for b in bs})
+    if clashing:
+        raise ValueError(f"batches {clashing} belong to an earlier wave but have unsplit ads; "
+                         "a wave's batches are split once")
+    assigned: dict[str, list[str]] = {name: list(splits.ids[name]) for name in SPLIT_NAMES}
+    fresh_groups = []
+    for group in near_duplicate_groups(_texts(ads), splits.near_duplicate_threshold):
+        stored = sorted({where[ad_id] for ad_id in group if ad_id in where})
+        if len(stored) > 1:
+            raise ValueError(f"near-duplicate group {group} already crosses splits {stored}")
+        added = [ad_id for ad_id in group if ad_id in new]
+        if stored:
+            assigned[stored[0]].extend(added)
+        elif added:
+            fresh_groups.append(added)
+    for name, ids in _assign_groups(fresh_groups, by_id, splits.ratios, seed).items():
+        assigned[name].extend(ids)
+    return Splits(seed=splits.seed, method=splits.method, ratios=dict(splits.ratios),
+                  near_duplicate_threshold=splits.near_duplicate_threshold,
+                  ids={name: sorted(ids) for name, ids in assigned.items()},
+                  waves={**splits.waves, wave: sorted({batch_of(i) for i in new})})
+
+
+def _check_ratios(ratios: Mapping[str, float]) -> None:
     if set(ratios) != set(SPLIT_NAMES) or any(r <= 0 for r in ratios.values()):
         raise ValueError(f"ratios must give a positive share for each of {list(SPLIT_NAMES)}")
     if not math.isclose(sum(ratios.values()), 1.0, abs_tol=1e-9):
         raise ValueError(f"ratios must sum to 1, got {dict(ratios)}")
+
+
+def _unique_ids(ads: Sequence[LabelledAd]) -> dict[str, LabelledAd]:
     by_id = {ad.id: ad for ad in ads}
     if len(by_id) != len(ads):
         raise ValueError("ad ids must be unique to split a corpus")
-    texts = {ad.id: ad.text for ad in sorted(ads, key=lambda ad: ad.id)}
-    groups = near_duplicate_groups(texts, threshold)
+    return by_id
+
+
+def _texts(ads: Sequence[LabelledAd]) -> dict[str, str]:
+    return {ad.id: ad.text for ad in sorted(ads, key=lambda ad: ad.id)}
+
+
+def _assign_groups(groups: list[list[str]], by_id: Mapping[str, LabelledAd],
+                   ratios: Mapping[str, float], seed: int) -> dict[str, list[str]]:
+    """Each group whole into the split whose (language, kind) strata it fills least."""
+    groups = list(groups)
     random.Random(seed).shuffle(groups)
     groups.sort(key=len, reverse=True)
 
     def stratum(ad_id: str) -> tuple[str, str]:
         return by_id[ad_id].lang, by_id[ad_id].kind
 
-    sizes = Counter(stratum(ad_id) for ad_id in by_id)
+    sizes = Counter(stratum(ad_id) for group in groups for ad_id in group)
     target = {(name, key): ratios[name] * n for name in SPLIT_NAMES for key, n in sizes.items()}
     filled: Counter[tuple[str, tuple[str, str]]] = Counter()
     assigned: dict[str, list[str]] = {name: [] for name in SPLIT_NAMES}
@@ -64,7 +128,4 @@ def split_ads(ads: Sequence[LabelledAd], *, seed: int = DEFAULT_SEED,
         for key, n in need.items():
             filled[best, key] += n
         assigned[best].extend(group)
-    return Splits(seed=seed, method=METHOD, ratios={name: ratios[name] for name in SPLIT_NAMES},
-                  near_duplicate_threshold=threshold,
-                  ids={name: sorted(ids) for name, ids in assigned.items()})
-
+    return assigned

@@ -170,7 +170,8 @@ def test_duplicate_id_names_both_lines(tmp_path: Path) -> None:
 
 
 def test_word_count_limits(tmp_path: Path) -> None:
-    rows = [*good_rows(), make_ad("t-5", "Se busca mesero para fin de semana en Oaxaca.")]
+    rows = [*good_rows(), make_ad("t-5", "Se busca mesero en Oaxaca."),
+            make_ad("t-6", "Se busca mesero para fin de semana en Oaxaca.")]  # 9 words: ok
     report = check(write_corpus(tmp_path, {"es-1.jsonl": rows}))
     assert codes(report) == {"word_count"}
     assert report.errors[0].ids == ("t-5",)

@@ -22,7 +22,7 @@ from corpora.corpus import (
 )
 from corpora.duplicates import near_duplicate_groups
 from corpora.records import LabelledAd
-from evaluation.splits import DEFAULT_RATIOS, split_ads
+from evaluation.splits import DEFAULT_RATIOS, extend_split, split_ads
 from pipelines.cli import app
 
 
@@ -136,3 +136,68 @@ def test_cli_split_refuses_without_force(tmp_path: Path) -> None:
                                  "--force"])
     assert forced.exit_code == 0, forced.output
     assert json.loads((root / "splits.json").read_text(encoding="utf-8"))["seed"] == 6
+
+
+def renamed(ads: list[LabelledAd], batch: str) -> list[LabelledAd]:
+    return [ad.model_copy(update={"id": f"{batch}-{k:04d}"}) for k, ad in enumerate(ads)]
+
+
+def test_a_new_wave_gets_its_own_split_and_stored_ids_never_move() -> None:
+    first = renamed(synthetic_ads(n=90, copies=0, seed=1), "es-1")
+    stored = split_ads(first, seed=13)
+    fresh = renamed(synthetic_ads(n=150, copies=0, seed=2), "es-4")
+    # Three wave-2 ads are near-copies of wave-1 ads: they must follow their originals.
+    copies = []
+    for k in range(3):
+        words = first[k].text.split()
+        words[5] = "cambiada"
+        copies.append(first[k].model_copy(update={"id": f"pt-4-{k:04d}", "text": " ".join(words)}))
+    extended = extend_split(stored, first + fresh + copies, "2", seed=13)
+
+    old_where, new_where = split_of(stored), split_of(extended)
+    assert all(new_where[ad_id] == name for ad_id, name in old_where.items())
+    assert extended.waves == {"1": ["es-1"], "2": ["es-4", "pt-4"]}
+    for k in range(3):
+        assert new_where[f"pt-4-{k:04d}"] == old_where[first[k].id]
+    sizes = Counter((ad.lang, ad.kind) for ad in fresh)
+    got = Counter((new_where[ad.id], ad.lang, ad.kind) for ad in fresh)
+    for (lang, kind), n in sizes.items():
+        for name in SPLIT_NAMES:
+            assert abs(got[name, lang, kind] - DEFAULT_RATIOS[name] * n) <= 1.5, (name, lang, kind)
+    assert set(extended.split_ids("test", wave="1")) == set(stored.ids["test"])
+    assert {extended.wave_of(i) for i in extended.split_ids("test", wave="2")} == {"2"}
+    with pytest.raises(ValueError, match="exists already"):
+        extend_split(extended, first + fresh + copies, "2")
+    with pytest.raises(ValueError, match="nothing to add"):
+        extend_split(extended, first + fresh + copies, "3")
+
+
+def test_waves_survive_a_round_trip_and_old_files_read_as_one_wave(tmp_path: Path) -> None:
+    first = renamed(synthetic_ads(n=12, copies=0), "es-1")
+    stored = split_ads(first, seed=3)
+    path = write_splits(stored, tmp_path / "splits.json")
+    assert read_splits(path) == stored
+    legacy = json.loads(path.read_text(encoding="utf-8"))
+    del legacy["waves"]
+    path.write_text(json.dumps(legacy), encoding="utf-8")
+    assert read_splits(path).waves == {"1": ["es-1"]}
+
+
+def test_cli_split_extend_adds_a_wave(tmp_path: Path) -> None:
+    (tmp_path / "ads").mkdir()
+    first = renamed(synthetic_ads(n=10, copies=0, seed=1), "es-1")
+    (tmp_path / "ads" / "es-1.jsonl").write_text(
+        "".join(ad.model_dump_json() + "\n" for ad in first), encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(app, ["corpus", "split", "--root", str(tmp_path)]).exit_code == 0
+    before = read_splits(tmp_path / "splits.json")
+    second = renamed(synthetic_ads(n=10, copies=0, seed=2), "es-4")
+    (tmp_path / "ads" / "es-4.jsonl").write_text(
+        "".join(ad.model_dump_json() + "\n" for ad in second), encoding="utf-8")
+    result = runner.invoke(app, ["corpus", "split", "--root", str(tmp_path), "--extend", "2"])
+    assert result.exit_code == 0, result.output
+    after = read_splits(tmp_path / "splits.json")
+    assert after.waves == {"1": ["es-1"], "2": ["es-4"]}
+    assert all(set(before.ids[n]) <= set(after.ids[n]) for n in SPLIT_NAMES)
+    again = runner.invoke(app, ["corpus", "split", "--root", str(tmp_path), "--extend", "3"])
+    assert again.exit_code == 1 and "nothing to add" in again.output

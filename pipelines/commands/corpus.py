@@ -42,7 +42,7 @@ def check(
     """Validate the corpus and print its label counts.
 
     Checks every line (valid JSON and schema, unique ids, exact evidence spans, evidence for
-    exactly the listed indicators, known indicator ids, 15-250 words), the seed-corpus
+    exactly the listed indicators, known indicator ids, 8-250 words), the seed-corpus
     targets (ads per language, Spanish-speaking countries, ads per indicator, kind shares),
     near-duplicates (no sentence of 9+ words shared by two ads; MinHash pairs listed as
     warnings) and the stored splits. Exits 1 when there is any error.
@@ -76,6 +76,10 @@ def split(
                         "test split have been reported.")] = False,
     similarity: Annotated[float, typer.Option(
         min=0.05, max=1.0, help="MinHash Jaccard estimate at which ads are grouped.")] = 0.5,
+    extend: Annotated[str | None, typer.Option(
+        "--extend", metavar="WAVE",
+        help="Add the ads the stored splits do not list yet as a new writing wave WAVE "
+             "(e.g. 2), with its own train/dev/test; stored assignments never move.")] = None,
     root: RootOption = SEED_DIR,
     splits: SplitsOption = None,
 ) -> None:
@@ -83,13 +87,20 @@ def split(
 
     Stratified by language and kind; near-duplicate ads are grouped and each group goes
     whole into one split. Refuses to overwrite an existing file unless --force: the test
-    split must never move once results are reported on it.
+    split must never move once results are reported on it. With --extend, a new wave of
+    ads is split on its own and added to the stored file (a new ad that nearly duplicates
+    a stored one follows it into its split).
     """
     from rich.console import Console
 
     from corpora.check import count_splits
-    from corpora.corpus import CorpusError, SplitsExistError, load_corpus, write_splits
-    from evaluation.splits import split_ads
+    from corpora.corpus import (
+        CorpusError,
+        load_corpus,
+        read_splits,
+        write_splits,
+    )
+    from evaluation.splits import extend_split, split_ads
 
     path = splits or root / "splits.json"
     try:
@@ -102,14 +113,17 @@ def split(
         typer.echo("error: fix these lines first; a split must cover the whole corpus",
                    err=True)
         raise typer.Exit(1)
-    result = split_ads(corpus.ads, seed=seed, threshold=similarity)
     try:
-        write_splits(result, path, force=force)
-    except SplitsExistError as exc:
+        if extend is not None:
+            result = extend_split(read_splits(path), corpus.ads, extend, seed=seed)
+        else:
+            result = split_ads(corpus.ads, seed=seed, threshold=similarity)
+        write_splits(result, path, force=force or extend is not None)
+    except (CorpusError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
     console = Console()
-    console.print(f"wrote {path} (seed {seed})")
+    console.print(f"wrote {path} (seed {seed}; waves {', '.join(sorted(result.waves))})")
     _print_split_counts(console, count_splits(result, corpus.ads))
 
 
