@@ -268,5 +268,5 @@ def test_missing_file_folder_and_url_are_errors_on_call(tmp_path: Path) -> None:
         read_source(tmp_path / "missing.jsonl")
     with pytest.raises(IsADirectoryError):
         read_source(tmp_path)
-    with pytest.raises(SourceError, match="network"):
+    with pytest.raises(SourceError, match="sources file"):
         read_source("https://empleos.example.com/feed.xml")

@@ -10,8 +10,9 @@ from typing import Any
 class SourceRecord:
     """A raw record (`data`) or the reason it could not be read (`error`).
 
-    `where` names the input (file path, feed, `<stdin>`) and `position` the line, row or
-    entry number (1-based), so a person can find the bad record.
+    `where` names the input (file path, feed or page URL, `<stdin>`) and `position` the
+    line, row or entry number (1-based; 0 when the input is one page or the whole
+    source), so a person can find the bad record.
     """
 
     where: str
@@ -21,4 +22,4 @@ class SourceRecord:
 
     @property
     def location(self) -> str:
-        return f"{self.where}:{self.position}"
+        return f"{self.where}:{self.position}" if self.position else self.where

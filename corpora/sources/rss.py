@@ -7,21 +7,26 @@ HTML turned into plain text. `url` is the entry's link, `id` its guid (or its li
 
 A record's position is the entry's number in the feed (1-based). A malformed feed gives
 one error record, at the XML line of the problem, and every entry that could still be
-parsed comes through. Nothing is fetched: the feed is read from the bytes given.
+parsed comes through. `parse_rss` reads the bytes given; `fetch_rss` fetches a source's
+feed through the polite fetcher first.
 """
 
 from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterator
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from html.parser import HTMLParser
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import urlsplit
 
 from corpora.sources import SourceError
 from corpora.sources.record import SourceRecord
+
+if TYPE_CHECKING:
+    from corpora.sources.config import SourceConfig
+    from corpora.sources.fetch import Fetcher
 
 DEFAULT_MAX_FEED_BYTES = 50_000_000
 
@@ -42,12 +47,18 @@ def read_rss(stream: BinaryIO, where: str,
     Raises SourceError when the feed is larger than `max_feed_bytes` (feedparser holds a
     feed in memory whole).
     """
-    import feedparser
-
     content = stream.read(max_feed_bytes + 1)
     if len(content) > max_feed_bytes:
         raise SourceError(f"{where}: feed is over the limit of {max_feed_bytes:,} bytes")
-    parsed = feedparser.parse(content)
+    yield from parse_rss(content, where)
+
+
+def parse_rss(content: bytes, where: str) -> Iterator[SourceRecord]:
+    """Records of a feed held in memory (see `read_rss`)."""
+    import feedparser
+
+    # Bytes, never a URL: feedparser would fetch a string that looks like one.
+    parsed = feedparser.parse(bytes(content))
     if parsed.get("bozo"):
         yield _malformed_feed_record(where, parsed)
     feed = parsed.get("feed", {})
@@ -55,6 +66,26 @@ def read_rss(stream: BinaryIO, where: str,
     source = urlsplit(feed.get("link") or "").hostname
     for position, entry in enumerate(parsed.get("entries", []), start=1):
         yield _record_from_entry(where, position, entry, lang, source)
+
+
+def fetch_rss(source: SourceConfig, fetcher: Fetcher,
+              skip: Callable[[str], bool] = lambda entry_id: False) -> Iterator[SourceRecord]:
+    """Fetch a source's feed and yield its entries; a feed that cannot be fetched is one
+    error record. `skip(id)` leaves out entries already done (a resumed scan)."""
+    from corpora.sources.fetch import FetchError
+
+    url = source.url or ""
+    try:
+        page = fetcher.get(url)
+    except FetchError as exc:
+        yield SourceRecord(url, 0, error=exc.reason)
+        return
+    for record in parse_rss(page.content, url):
+        if record.data is not None:
+            if skip(str(record.data.get("id", ""))):
+                continue
+            record.data.setdefault("fetched_at", page.fetched_at.isoformat())
+        yield record
 
 
 def strip_html(html: str) -> str:
@@ -136,4 +167,4 @@ def _entry_time(entry: Any) -> str | None:
     if not parsed:
         return None
     # feedparser gives UTC struct_time; timegm reads it as UTC.
-    return datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc).isoformat()
+    return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC).isoformat()
