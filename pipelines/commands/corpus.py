@@ -151,7 +151,11 @@ def agreement(
         raise typer.Exit(1)
     ids = {ad.id for ad in other.ads}
     first = [ad for ad in load_corpus(root).ads if ad.id in ids]
-    report = compare_annotations(first, other.ads, load_taxonomy().ids)
+    try:
+        report = compare_annotations(first, other.ads, load_taxonomy().ids)
+    except ValueError as exc:  # an id or a text that the corpus does not hold
+        typer.echo(f"error: {second}: {exc}", err=True)
+        raise typer.Exit(1) from None
     table = Table(title=f"Agreement on {report.ads} ads (corpus labels vs {second.name})")
     for column in ("indicator", "alpha", "ads A", "ads B", "both", "span F1"):
         table.add_column(column, justify="left" if column == "indicator" else "right")
