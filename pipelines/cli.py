@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from pipelines.commands.bench import bench
+from pipelines.commands.clusters import clusters_app
 from pipelines.commands.corpus import corpus_app
 from pipelines.commands.detect import detect
 from pipelines.commands.evaluate import evaluate
@@ -37,6 +38,7 @@ app.command("scan")(scan)
 app.command("train")(train)
 app.command("evaluate")(evaluate)
 app.add_typer(corpus_app, name="corpus")
+app.add_typer(clusters_app, name="clusters")
 
 
 if __name__ == "__main__":

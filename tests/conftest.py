@@ -1,8 +1,24 @@
-"""Shared fixtures: one rules detector per session (building it takes a few seconds)."""
+"""Shared fixtures: one rules detector per session (building it takes a few seconds), and
+a store on SQLite and (with CENTINELA_TEST_PG_URL set) PostgreSQL for the same tests.
+
+Each PostgreSQL test gets a fresh schema (through the URL's search_path) and drops it
+afterwards, so tests never see each other's rows.
+"""
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from annotation.store import Store, open_store
+
+PG_URL = os.environ.get("CENTINELA_TEST_PG_URL")
 
 
 @pytest.fixture(scope="session")
@@ -55,3 +71,39 @@ def ensemble_detector(trained_home):
     from models.registry import load_detector
 
     return load_detector("indicators.ensemble.v1", home=trained_home, train_if_missing=False)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'not' / 'yet' / 'centinela.db'}"
+        return
+    if not PG_URL:
+        pytest.skip("set CENTINELA_TEST_PG_URL (postgresql+psycopg://...) to test PostgreSQL")
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    with open_store(store_url) as opened:
+        yield opened
+
+
+@pytest.fixture
+def fast_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap argon2 parameters, for tests that make many accounts and sign-ins (the real
+    parameters are tested in test_accounts.py)."""
+    from argon2 import PasswordHasher
+
+    monkeypatch.setattr("annotation.accounts._hasher",
+                        PasswordHasher(time_cost=1, memory_cost=256, parallelism=1))

@@ -1,24 +1,20 @@
-"""The store, on SQLite and (with CENTINELA_TEST_PG_URL set) PostgreSQL, same tests.
-
-Each PostgreSQL test gets a fresh schema (through the URL's search_path) and drops it
-afterwards, so tests never see each other's rows.
-"""
+"""The store, on SQLite and (with CENTINELA_TEST_PG_URL set) PostgreSQL, same tests
+(the `store_url` and `store` fixtures are in conftest.py)."""
 
 from __future__ import annotations
 
-import os
 import uuid
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import create_engine, func, inspect, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from annotation.store import (
@@ -43,6 +39,7 @@ from annotation.store import (
     save_assessments,
     start_scan,
 )
+from annotation.store.db import MIGRATIONS_PATH
 from annotation.store.tables import AdRow, AssessmentRow, Base, HitRow, ReviewDecisionRow
 from corpora.records import (
     Ad,
@@ -55,37 +52,10 @@ from corpora.records import (
     Risk,
 )
 
-PG_URL = os.environ.get("CENTINELA_TEST_PG_URL")
 MODEL = ModelRef(name="fake.pasaporte", version="1", sha256="a" * 64)
 OTHER_MODEL = ModelRef(name="fake.pasaporte", version="2", sha256="b" * 64)
 TABLES = {"scans", "ads", "assessments", "indicator_hits", "review_decisions", "annotations",
           "audit_log", "alembic_version"}
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'not' / 'yet' / 'centinela.db'}"
-        return
-    if not PG_URL:
-        pytest.skip("set CENTINELA_TEST_PG_URL (postgresql+psycopg://...) to test PostgreSQL")
-    schema = f"test_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    with open_store(store_url) as opened:
-        yield opened
 
 
 def make_ad(ad_id: str, text: str = "Se busca cajero.", **fields: object) -> Ad:
@@ -112,10 +82,13 @@ def count_rows(store: Store, row_type: type[Base]) -> int:
 # --- opening and migrating --------------------------------------------------------------
 
 def test_opening_creates_the_schema_and_reopening_changes_nothing(store_url: str) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_PATH))
+    head = ScriptDirectory.from_config(config).get_current_head()
     with open_store(store_url) as store:
         assert TABLES.issubset(inspect(store.engine).get_table_names())
         with store.begin() as session:
-            assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0001"
+            assert session.scalar(text("SELECT version_num FROM alembic_version")) == head
     with open_store(store_url) as store, store.begin() as session:
         assert session.scalar(text("SELECT count(*) FROM alembic_version")) == 1
 

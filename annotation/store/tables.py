@@ -2,7 +2,10 @@
 
 One row type per stored record: `AdRow` for `Ad`, `AssessmentRow` + `HitRow` for
 `Assessment` and its `IndicatorHit`s, `ReviewDecisionRow`, `AnnotationRow`; plus
-`ScanRow` (one run of the scan flow) and `AuditRow` (who changed what). Review decisions,
+`ScanRow` (one run of the scan flow) and `AuditRow` (who changed what). Linking ads:
+`AdEntityRow` (contacts and amounts found in an ad, contacts only as HMAC pseudonyms),
+`AdLinkRow` (an ad's fingerprint, the ad it re-posts, its cluster), `LshBandRow` (the
+near-duplicate index) and `ClusterRow`. Review decisions,
 annotations and audit rows are append-only: the ORM refuses to update or delete them.
 
 A change here needs a new migration in `migrations/versions/`; a test compares the two.
@@ -16,10 +19,13 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     Float,
     ForeignKey,
+    LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Text,
     TypeDecorator,
@@ -198,6 +204,66 @@ class AuditRow(Base):
     target: Mapped[str | None] = mapped_column(String())
     before: Mapped[dict[str, Any] | None]
     after: Mapped[dict[str, Any] | None]
+
+
+class AdEntityRow(Base):
+    """An entity found in an ad's stored text: its kind and span and, for a contact, its
+    HMAC pseudonym. No raw contact value is stored here: it is `ads.text[start:end]` while
+    the text is kept, and gone with it (see annotation/store/entities.py)."""
+
+    __tablename__ = "ad_entities"
+    __table_args__ = (UniqueConstraint("ad_id", "start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ad_id: Mapped[str] = mapped_column(ForeignKey("ads.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    start: Mapped[int]
+    end: Mapped[int]
+    pseudonym: Mapped[str | None] = mapped_column(String(64), index=True)
+    normalised: Mapped[str | None] = mapped_column(String())  # amounts only, never contacts
+
+
+class ClusterRow(Base):
+    """Ads linked by a shared contact or near-duplicate text, with what they span. A cluster
+    merged into another keeps its row, pointing at the one it became."""
+
+    __tablename__ = "clusters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    size: Mapped[int] = mapped_column(index=True)
+    contacts: Mapped[int] = mapped_column(default=0)
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    countries: Mapped[list[Any]]
+    sources: Mapped[list[Any]]
+    merged_into: Mapped[int | None] = mapped_column(ForeignKey("clusters.id"))
+    updated_at: Mapped[datetime]
+
+
+class AdLinkRow(Base):
+    """An ad's text fingerprint, the earlier ad it re-posts (exactly or nearly) and its
+    cluster; one row per ad linked by a scan."""
+
+    __tablename__ = "ad_links"
+
+    ad_id: Mapped[str] = mapped_column(ForeignKey("ads.id"), primary_key=True)
+    text_key: Mapped[str] = mapped_column(String(64), index=True)
+    minhash: Mapped[bytes] = mapped_column(LargeBinary)
+    duplicate_of: Mapped[str | None] = mapped_column(ForeignKey("ads.id"), index=True)
+    similarity: Mapped[float | None] = mapped_column(Float)
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("clusters.id"), index=True)
+    linked_at: Mapped[datetime]
+
+
+class LshBandRow(Base):
+    """One LSH band key of an ad's MinHash: ads sharing a (band, bucket) are candidate
+    near-duplicates (corpora/fingerprints.py)."""
+
+    __tablename__ = "lsh_bands"
+
+    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    ad_id: Mapped[str] = mapped_column(ForeignKey("ads.id"), primary_key=True)
 
 
 class AppendOnlyError(RuntimeError):
