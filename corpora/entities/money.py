@@ -51,6 +51,7 @@ _AMOUNT = re.compile(
     + r")(?:\s?(?P<post1>" + _WORD + r")\b)?"
     r"|(?P<n2>" + _NUMBER + r")(?P<m2>" + _MULTIPLIER + r")\s?(?:de\s)?(?P<post2>"
     + _WORD + r"|" + _SYMBOL + r")(?![\w]))", re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
 _MULTIPLIERS = {"mil": 1e3, "k": 1e3, "m": 1e6, "mi": 1e6, "millon": 1e6, "millones": 1e6,
                 "milhao": 1e6, "milhoes": 1e6}
 
@@ -73,9 +74,9 @@ class FoundMoney:
 
 def find_money(text: str, country: str | None) -> list[FoundMoney]:
     """Every amount with a currency in `text`, in order."""
-    folded = fold_text(text)
-    if not any(ch.isdigit() for ch in folded):
+    if not _DIGIT.search(text):
         return []
+    folded = fold_text(text)
     found = []
     for match in _AMOUNT.finditer(folded):
         number = match.group("n1") or match.group("n2")

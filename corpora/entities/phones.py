@@ -9,15 +9,18 @@ alpha-2); without one, only numbers written with their country code are found.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from corpora.entities.spelled import digit_runs
+from corpora.entities.spelled import NUMBER_WORDS, digit_runs
 
 # Mobile prefixes that WhatsApp links and old habits keep after the country code and
 # libphonenumber does not take: Mexico's "1" (dropped in 2019), Argentina's "9".
 _MOBILE_PREFIXES = {"52": "1", "54": "9"}
 _MIN_DIGITS = 8
+_DIGIT = re.compile(r"\d")
+_WORDS = re.compile(r"[^\W\d_]+")
 
 
 @dataclass(frozen=True)
@@ -32,14 +35,15 @@ class FoundPhone:
 def find_phones(text: str, region: str | None,
                 taken: Iterable[tuple[int, int]] = ()) -> list[FoundPhone]:
     """Every valid phone number in `text`, in order, outside the `taken` spans."""
-    if sum(ch.isdigit() for ch in text) < _MIN_DIGITS and not _may_spell_digits(text):
+    digits = len(_DIGIT.findall(text))
+    if digits < _MIN_DIGITS and digits + _count_number_words(text) < _MIN_DIGITS:
         return []
     import phonenumbers
 
     spans = list(taken)
     found: list[FoundPhone] = []
     region = (region or "").upper() or None
-    if region:
+    if region and digits >= _MIN_DIGITS - 1:
         matcher = phonenumbers.PhoneNumberMatcher(text, region,
                                                   leniency=phonenumbers.Leniency.VALID)
         for match in matcher:
@@ -93,7 +97,7 @@ def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
     return any(start < other_end and other_start < end for other_start, other_end in spans)
 
 
-def _may_spell_digits(text: str) -> bool:
-    lowered = text.lower()
-    return any(word in lowered for word in ("cero", "zero", "nueve", "nove", "ocho", "oito",
-                                            "cinco", "seis", "siete", "sete", "onze", "once"))
+
+def _count_number_words(text: str) -> int:
+    """A quick count of words that may stand for digits, before reading them exactly."""
+    return sum(1 for word in _WORDS.findall(text.lower()) if word in NUMBER_WORDS)

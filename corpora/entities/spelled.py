@@ -40,9 +40,13 @@ _TENS = {
     "oitenta": 80,
 }
 _AND = frozenset({"y", "e"})
+_ACCENTED = {"três": "tres", "dieciséis": "dieciseis", "veintiún": "veintiuno",
+             "veintidós": "veintidos", "veintitrés": "veintitres", "veintiséis": "veintiseis"}
 _NUMBER_WORDS = {**{w: str(n) for w, n in _UNITS.items()},
                  **{w: str(n) for w, n in _TEENS.items()},
                  **{w: str(n) for w, n in _TENS.items()}}
+# Every lowercase spelling of a number word (accents or not), for a quick count.
+NUMBER_WORDS: frozenset[str] = frozenset(_NUMBER_WORDS) | frozenset(_ACCENTED)
 
 # A token: one digit, or a word. Anything else between two tokens is a separator.
 _TOKEN = re.compile(r"\d|[^\W\d_]+")
