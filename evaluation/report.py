@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from corpora.ads import RecordError, ad_from_record
 from corpora.corpus import SEED_DIR, SPLIT_NAMES, CorpusError, load_corpus, read_splits
 from corpora.records import RISK_LEVELS, Ad, Assessment, LabelledAd, utc_now
+from corpora.sources.ads import build_ads
 from corpora.sources.jsonl import read_jsonl
 from corpora.taxonomy import Taxonomy, load_taxonomy
 from evaluation import keywords
@@ -96,7 +96,7 @@ def load_real_ads(folder: Path | None, limit_per_file: int = DEFAULT_LIMIT_REAL,
     for path in files:
         with path.open("rb") as stream:
             records = list(read_jsonl(stream, str(path)))
-        rows = [record.data for record in records if record.data is not None]
+        rows = [record for record in records if record.data is not None]
         problems += len(records) - len(rows)
         available[path.stem] = len(rows)
         if 0 < limit_per_file < len(rows):
@@ -104,13 +104,9 @@ def load_real_ads(folder: Path | None, limit_per_file: int = DEFAULT_LIMIT_REAL,
             keep = sorted(random.Random(f"{seed}:{path.stem}").sample(range(len(rows)),
                                                                        limit_per_file))
             rows = [rows[i] for i in keep]
-        ads = []
-        for row in rows:
-            try:
-                ads.append(ad_from_record(row, default_source=path.stem))
-            except RecordError:
-                problems += 1
-        per_file[path.stem] = ads
+        built = list(build_ads(rows, default_source=path.stem))
+        problems += sum(b.ad is None for b in built)
+        per_file[path.stem] = [b.ad for b in built if b.ad is not None]
     return RealAds(folder, per_file, available, problems)
 
 

@@ -7,6 +7,8 @@ factory by import path so that importing the registry loads no model.
 from __future__ import annotations
 
 import importlib
+import threading
+from pathlib import Path
 from typing import Any
 
 from models.detector import Detector
@@ -18,6 +20,9 @@ DETECTORS: dict[str, str] = {
     "indicators.transformer.v1": "models.transformer.detector:build_transformer_detector",
 }
 
+_shared: dict[tuple[str, str | None], Detector] = {}
+_shared_lock = threading.Lock()
+
 
 class UnknownDetectorError(KeyError):
     def __str__(self) -> str:
@@ -28,6 +33,17 @@ def available_detectors() -> list[str]:
     return list(DETECTORS)
 
 
+def register_detector(name: str, target: str) -> None:
+    """Register (or replace) the factory `module:function` under `name`."""
+    module_name, sep, factory = target.partition(":")
+    if not (module_name and sep and factory):
+        raise ValueError(f"a detector target is 'module:factory', got {target!r}")
+    with _shared_lock:
+        DETECTORS[name] = target
+        for key in [key for key in _shared if key[0] == name]:
+            del _shared[key]
+
+
 def load_detector(name: str, **options: Any) -> Detector:
     """Build the detector registered as `name` (e.g. 'indicators.rules.v1')."""
     try:
@@ -36,3 +52,17 @@ def load_detector(name: str, **options: Any) -> Detector:
         raise UnknownDetectorError(name) from None
     module_name, _, factory = target.partition(":")
     return getattr(importlib.import_module(module_name), factory)(**options)
+
+
+def shared_detector(name: str, home: str | Path | None = None) -> Detector:
+    """The detector `name` loaded from `home`, built once per process and then shared.
+
+    What flow tasks use, so each worker process (a Dask worker, say) loads a model once
+    and tasks only pass the name. Detectors are read-only once built.
+    """
+    key = (name, None if home is None else str(home))
+    with _shared_lock:
+        if key not in _shared:
+            options = {} if home is None else {"home": Path(home)}
+            _shared[key] = load_detector(name, **options)
+        return _shared[key]

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from corpora.records import Ad, Assessment, Evidence, IndicatorHit, ModelRef
 
 FAKE_DETECTOR_NAME = "fake.pasaporte.v1"
+OTHER_FAKE_DETECTOR_NAME = "fake.pasaporte.v2"
 _PASSPORT = re.compile(r"pasaporte", re.IGNORECASE)
 
 
@@ -43,6 +44,19 @@ class FakeDetector:
                           explanation=f"Documents handled: '{spans[0].text}'.", model=self.ref)
 
 
-def build_fake_detector() -> FakeDetector:
-    """Registry factory (see models.registry.DETECTORS)."""
+def build_fake_detector(home: object = None) -> FakeDetector:
+    """Registry factory of FAKE_DETECTOR_NAME (see models.registry.register_detector)."""
     return FakeDetector()
+
+
+def build_other_fake_detector(home: object = None) -> FakeDetector:
+    """The same fake with another sha256, as a retrained model would have."""
+    return FakeDetector(sha256="c" * 64)
+
+
+def register_fake_detectors() -> None:
+    """Register both fakes, so flows and commands can load them by name."""
+    from models.registry import register_detector
+
+    register_detector(FAKE_DETECTOR_NAME, "tests.fakes:build_fake_detector")
+    register_detector(OTHER_FAKE_DETECTOR_NAME, "tests.fakes:build_other_fake_detector")

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from corpora.records import stable_ad_id
 from corpora.sources.jsonl import read_jsonl
-from models.contract import detect_records
+from models.scoring import assess_records
 from pipelines.cli import app
 
 DECEPTIVE_ES = ("Buscamos señoritas de 18 a 25 años para trabajar en Europa. Pasaje pagado, "
@@ -134,13 +134,13 @@ def test_offsets_always_point_into_the_exact_input(rules_detector, taxonomy, tex
     from corpora.sources import SourceRecord
 
     record = SourceRecord("<t>", 1, data={"text": text, "lang": lang})
-    out = next(detect_records([record], rules_detector, taxonomy))
-    if "error" in out:
+    scored = next(assess_records([record], rules_detector))
+    if scored.assessment is None:
         assert not text.strip()
         return
-    for indicator in out["indicators"]:
-        for ev in indicator["evidence"]:
-            assert text[ev["start"]:ev["end"]] == ev["text"] and ev["text"].strip()
+    for hit in scored.assessment.hits:
+        for ev in hit.evidence:
+            assert text[ev.start:ev.end] == ev.text and ev.text.strip()
 
 
 @pytest.mark.slow

@@ -11,16 +11,21 @@ from pathlib import Path
 
 import pytest
 import typer
-from prefect.states import Failed
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from annotation.store import list_scans, load_ad, load_assessments, open_store
 from annotation.store.tables import AdRow, AssessmentRow, HitRow
 from corpora.sources import SourceError
+from models.registry import shared_detector
 from pipelines.commands.scan import scan
-from pipelines.flows.scan import _retry_on_transient_io, scan_ads
-from tests.fakes import FAKE_DETECTOR_NAME, FakeDetector
+from pipelines.flows.scan import scan_ads
+from tests.fakes import (
+    FAKE_DETECTOR_NAME,
+    OTHER_FAKE_DETECTOR_NAME,
+    FakeDetector,
+    register_fake_detectors,
+)
 
 PHONE = "+52 55 5550 0123"
 ADS = [
@@ -44,6 +49,13 @@ def write_jsonl(path: Path, records: list[dict], bad_lines: list[str] = ()) -> P
     return path
 
 
+@pytest.fixture
+def fake_detector() -> FakeDetector:
+    """The fake detector as the flow's tasks load it (registered anew, so calls start at 0)."""
+    register_fake_detectors()
+    return shared_detector(FAKE_DETECTOR_NAME)
+
+
 def count_rows(db_url: str, row_type: type) -> int:
     with open_store(db_url) as store, store.begin() as session:
         return session.scalar(select(func.count()).select_from(row_type))
@@ -51,12 +63,13 @@ def count_rows(db_url: str, row_type: type) -> int:
 
 @pytest.mark.slow
 def test_scan_flow_twice_stores_nothing_new(prefect_harness: None, tmp_path: Path,
+                                            fake_detector: FakeDetector,
                                             capfd: pytest.CaptureFixture[str]) -> None:
     source = write_jsonl(tmp_path / "ads.jsonl", ADS, BAD_LINES)
     db_url = f"sqlite:///{tmp_path / 'db' / 'centinela.db'}"
-    detector = FakeDetector()
+    detector = fake_detector
 
-    first = scan_ads(str(source), db_url, batch_size=2, top_n=5, detector=detector)
+    first = scan_ads(str(source), db_url, FAKE_DETECTOR_NAME, batch_size=2, top_n=5)
 
     assert detector.calls == [1, 1, 2, 1]  # batches of two records; bad ones leave gaps
     assert (first.records_read, first.error_count) == (7, 2)
@@ -78,7 +91,7 @@ def test_scan_flow_twice_stores_nothing_new(prefect_harness: None, tmp_path: Pat
         span = assessment.hits[0].evidence[0]
         assert ad.text[span.start:span.end] == "pasaporte"
 
-    second = scan_ads(str(source), db_url, batch_size=2, top_n=5, detector=detector)
+    second = scan_ads(str(source), db_url, FAKE_DETECTOR_NAME, batch_size=2, top_n=5)
 
     assert (second.ads_new, second.ads_seen, second.assessments_new) == (0, 5, 0)
     assert second.risk_counts == first.risk_counts
@@ -97,12 +110,12 @@ def test_scan_flow_twice_stores_nothing_new(prefect_harness: None, tmp_path: Pat
 
 @pytest.mark.slow
 def test_a_changed_ad_keeps_its_stored_text_and_gets_no_new_assessment(
-        prefect_harness: None, tmp_path: Path) -> None:
+        prefect_harness: None, tmp_path: Path, fake_detector: FakeDetector) -> None:
     db_url = f"sqlite:///{tmp_path / 'centinela.db'}"
-    scan_ads(str(write_jsonl(tmp_path / "a.jsonl", ADS[:2])), db_url, detector=FakeDetector())
+    scan_ads(str(write_jsonl(tmp_path / "a.jsonl", ADS[:2])), db_url, FAKE_DETECTOR_NAME)
     edited = [{**ADS[0], "text": "Otro texto, sin documentos."}, ADS[2]]
     summary = scan_ads(str(write_jsonl(tmp_path / "b.jsonl", edited)), db_url,
-                       detector=FakeDetector(sha256="c" * 64))
+                       OTHER_FAKE_DETECTOR_NAME)
     assert (summary.ads_new, summary.ads_changed, summary.assessments_new) == (1, 1, 1)
     assert summary.risk_counts == {"low": 1, "medium": 0, "high": 0}
     with open_store(db_url) as store, store.begin() as session:
@@ -112,35 +125,57 @@ def test_a_changed_ad_keeps_its_stored_text_and_gets_no_new_assessment(
 
 
 @pytest.mark.slow
-def test_an_unreadable_source_fails_the_scan(prefect_harness: None, tmp_path: Path) -> None:
+def test_the_source_is_streamed_batch_by_batch(prefect_harness: None, tmp_path: Path,
+                                               fake_detector: FakeDetector,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch is assessed and stored before the next is read: memory holds one batch."""
+    from pipelines.flows import scan as scan_flow
+
+    db_url = f"sqlite:///{tmp_path / 'centinela.db'}"
+    records = [{"id": f"s-{n}", "lang": "es", "text": f"Oferta {n}: pasaporte"} for n in range(7)]
+    source = write_jsonl(tmp_path / "ads.jsonl", records)
+    read_when_assessed: list[int] = []
+    yielded = 0
+    read_source = scan_flow.read_source
+
+    def counting_source(path: str):
+        nonlocal yielded
+        for record in read_source(path):
+            yielded += 1
+            yield record
+
+    original_assess = fake_detector.assess
+
+    def assess(ads):
+        read_when_assessed.append(yielded)
+        return original_assess(ads)
+
+    monkeypatch.setattr(scan_flow, "read_source", counting_source)
+    monkeypatch.setattr(fake_detector, "assess", assess)
+    summary = scan_ads(str(source), db_url, FAKE_DETECTOR_NAME, batch_size=3)
+
+    assert read_when_assessed == [3, 6, 7]
+    assert summary.ads_new == 7 and count_rows(db_url, AdRow) == 7
+
+
+@pytest.mark.slow
+def test_an_unreadable_source_fails_the_scan(prefect_harness: None, tmp_path: Path,
+                                             fake_detector: FakeDetector) -> None:
     source = tmp_path / "ads.csv"
     source.write_text("id,title\nx1,Cajero\n", encoding="utf-8")
     db_url = f"sqlite:///{tmp_path / 'centinela.db'}"
     with pytest.raises(SourceError, match="no 'text' column"):
-        scan_ads(str(source), db_url, detector=FakeDetector())
+        scan_ads(str(source), db_url, FAKE_DETECTOR_NAME)
     with open_store(db_url) as store, store.begin() as session:
         (failed,) = list_scans(session)
         assert failed.status == "failed" and failed.finished_at is not None
-
-
-@pytest.mark.parametrize(("error", "retried"), [
-    (OSError(5, "Input/output error"), True),
-    (TimeoutError("slow disk"), True),
-    (FileNotFoundError(2, "No such file"), False),
-    (PermissionError(13, "Permission denied"), False),
-    (SourceError("no 'text' column"), False),
-])
-def test_only_transient_io_errors_are_retried(error: Exception, retried: bool) -> None:
-    assert _retry_on_transient_io(None, None, Failed(data=error)) is retried
 
 
 # --- the command ------------------------------------------------------------------------
 
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> typer.Typer:
-    from models import registry
-
-    monkeypatch.setitem(registry.DETECTORS, FAKE_DETECTOR_NAME, "tests.fakes:build_fake_detector")
+    register_fake_detectors()
     monkeypatch.setenv("CENTINELA_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("CENTINELA_MODEL", FAKE_DETECTOR_NAME)
     monkeypatch.delenv("CENTINELA_DB", raising=False)

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corpora.ads import ad_from_record
+from corpora.sources.ads import ad_from_record
 from corpora.sources import SourceError, UnknownSourceError, read_source, source_kind
 from corpora.sources.csv import read_csv
 from corpora.sources.rss import strip_html

@@ -24,7 +24,6 @@ from annotation.store import (
     append_annotation,
     append_review_decision,
     count_risks,
-    find_unstorable_text,
     finish_scan,
     list_annotations,
     list_audit,
@@ -51,6 +50,7 @@ from corpora.records import (
     ReviewDecision,
     Risk,
 )
+from corpora.sources.ads import find_unstorable_text
 
 MODEL = ModelRef(name="fake.pasaporte", version="1", sha256="a" * 64)
 OTHER_MODEL = ModelRef(name="fake.pasaporte", version="2", sha256="b" * 64)

@@ -13,7 +13,6 @@ functions take a `Session`, so one transaction can hold several of them.
 from annotation.store.ads import (
     SavedAds,
     find_content_hashes,
-    find_unstorable_text,
     load_ad,
     save_ads,
 )
@@ -33,7 +32,7 @@ from annotation.store.tables import AppendOnlyError
 __all__ = [
     "AppendOnlyError", "AuditEntry", "FlaggedAd", "SavedAds", "SavedAssessments", "Scan",
     "ScanCounts", "Store", "append_annotation", "append_review_decision", "count_risks",
-    "find_content_hashes", "find_unstorable_text", "finish_scan", "list_annotations", "list_audit",
+    "find_content_hashes", "finish_scan", "list_annotations", "list_audit",
     "list_review_decisions", "list_scans", "list_top_flagged", "load_ad", "load_assessments",
     "load_scan", "migrate_store", "open_store", "record_audit", "save_ads", "save_assessments",
     "start_scan",

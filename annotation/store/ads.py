@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from annotation.store.db import insert_new
 from annotation.store.tables import AdRow
 from corpora.records import Ad
+from corpora.sources.ads import find_unstorable_text
 
 AdOutcome = Literal["new", "seen", "changed"]
-_TEXT_FIELDS = ("id", "source", "url", "country", "title", "text", "raw_ref")
 # Well under SQLite's and PostgreSQL's limits on bound parameters per statement.
 _IDS_PER_QUERY = 500
 
@@ -77,26 +77,6 @@ def save_ads(session: Session, ads: Sequence[Ad], scan_id: int | None = None) ->
             for ad, outcome in zip(ads, outcomes, strict=True)
         ]
     return SavedAds(tuple(outcomes))
-
-
-def find_unstorable_text(ad: Ad) -> str | None:
-    """Why an ad cannot be stored as it is, or None.
-
-    PostgreSQL refuses NUL characters in text, and no database takes a lone surrogate
-    (what a JSON escape like "\\ud800" decodes to); SQLite is held to the same rules so
-    that a file scans the same everywhere.
-    """
-    for name in _TEXT_FIELDS:
-        value = getattr(ad, name)
-        if value is None:
-            continue
-        if "\x00" in value:
-            return f"field '{name}' contains a NUL character"
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return f"field '{name}' is not valid Unicode (a lone surrogate)"
-    return None
 
 
 def load_ad(session: Session, ad_id: str) -> Ad | None:

@@ -170,6 +170,8 @@ class RulesDetector(Detector):
         return hits
 
 
-def build_rules_detector(patterns_dir: Path | None = None) -> RulesDetector:
-    """Factory registered as `indicators.rules.v1`."""
+def build_rules_detector(patterns_dir: Path | None = None, *,
+                         home: Path | None = None) -> RulesDetector:
+    """Factory registered as `indicators.rules.v1`. The rules ship with the code, so
+    `home` (which every factory takes) is not used."""
     return RulesDetector(load_taxonomy(), load_risk_policy(), patterns_dir or PATTERNS_DIR)

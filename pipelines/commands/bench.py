@@ -24,19 +24,14 @@ def bench(
     from rich.console import Console
     from rich.table import Table
 
-    from corpora.ads import RecordError, ad_from_record
+    from corpora.sources.ads import build_ads
     from corpora.sources.jsonl import read_jsonl
     from evaluation.bench import repeat_ads, run_benchmark
     from models.registry import load_detector
 
     with source.open("rb") as stream:
-        ads = []
-        for record in read_jsonl(stream, str(source)):
-            try:
-                if record.data is not None:
-                    ads.append(ad_from_record(record.data))
-            except RecordError:
-                continue
+        ads = [built.ad for built in build_ads(read_jsonl(stream, str(source)))
+               if built.ad is not None]
     detector = load_detector(model or Settings.from_env().model)
     result = run_benchmark(repeat_ads(ads, n), detector, batch_size)
     table = Table(title=f"centinela detect benchmark ({detector.ref.name} v{detector.ref.version})")

@@ -8,11 +8,15 @@ import sys
 from contextlib import ExitStack
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from pipelines.settings import Settings
+
+if TYPE_CHECKING:
+    from corpora.taxonomy import Taxonomy
+    from models.scoring import ScoredRecord
 
 _PROGRESS_MIN_BYTES = 2_000_000
 
@@ -59,9 +63,9 @@ def detect(
     """
     from corpora.sources.jsonl import read_jsonl
     from corpora.taxonomy import load_taxonomy
-    from models.contract import detect_records
     from models.artifacts import ArtifactError
     from models.registry import UnknownDetectorError, load_detector
+    from models.scoring import assess_records
 
     settings = Settings.from_env()
     try:
@@ -93,17 +97,28 @@ def detect(
             else sys.stdout
         write = _csv_writer(out) if fmt is OutputFormat.csv else _jsonl_writer(out)
         total = failed = 0
-        for result in detect_records(read_jsonl(stream, where, max_line_bytes), detector,
-                                     taxonomy, batch_size):
+        for scored in assess_records(read_jsonl(stream, where, max_line_bytes), detector,
+                                     batch_size):
             total += 1
-            failed += "error" in result
-            write(result)
+            failed += scored.assessment is None
+            write(output_line(scored, taxonomy))
         out.flush()
     if failed:
         typer.echo(f"{failed} of {total} lines could not be scored (see their \"error\").",
                    err=True)
     if total and failed == total:
         raise typer.Exit(1)
+
+
+def output_line(scored: ScoredRecord, taxonomy: Taxonomy) -> dict[str, Any]:
+    """The CONTRACT §3 line of one scored record: its assessment, or its error."""
+    from corpora.contract import assessment_record, error_record
+
+    if scored.assessment is not None:
+        return assessment_record(scored.assessment, taxonomy)
+    data = scored.record.data
+    return error_record(data.get("id") if data else None, scored.record.location,
+                        scored.problem or "unreadable")
 
 
 def _jsonl_writer(out):

@@ -13,7 +13,7 @@ from pipelines.settings import Settings
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from pipelines.flows.scan import ScanSummary
+    from annotation.intake import ScanSummary
 
 _RISK_STYLES = {"high": "bold red", "medium": "yellow", "low": "green"}
 
@@ -81,7 +81,7 @@ def scan(
     try:
         with local_prefect():
             summary = scan_ads(source=str(source), db_url=SecretStr(db_url), model=model_name,
-                               batch_size=batch_size, top_n=top)
+                               home=str(settings.home), batch_size=batch_size, top_n=top)
     except (OSError, SourceError) as exc:
         _fail(source, exc)
 

@@ -1,22 +1,59 @@
-"""Turn raw source records into `Ad`s."""
+"""Raw source records → `Ad`s, with a per-record reason when a record cannot become one.
+
+Every path that turns records into ads (`centinela detect`, the scan flow, the benchmark,
+the real-ads loader of the evaluation) goes through `build_ads`, so a bad record is
+reported the same way everywhere and never stops the others.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
 from corpora.language import resolve_language
 from corpora.normalize import normalize_text
 from corpora.records import Ad, stable_ad_id
+from corpora.sources.record import SourceRecord
 
 
 class RecordError(ValueError):
     """A raw record cannot become an Ad; the message says which field and why."""
 
 
+class BuiltAd(NamedTuple):
+    """One record and what became of it: an ad, or the reason it could not be one."""
+
+    record: SourceRecord
+    ad: Ad | None
+    problem: str | None
+
+
 _OPTIONAL_STR = ("url", "source", "country", "title", "raw_ref")
+_TEXT_FIELDS = ("id", "source", "url", "country", "title", "text", "raw_ref")
+
+
+def build_ads(records: Iterable[SourceRecord], *, normalise: bool = True,
+              default_source: str = "unknown") -> Iterator[BuiltAd]:
+    """One `BuiltAd` per record, in order (see `ad_from_record` for the options).
+
+    A record without a `raw_ref` gets its location (file:line). Problems never carry the
+    record's text: they may be logged.
+    """
+    for record in records:
+        if record.data is None:
+            yield BuiltAd(record, None, record.error or "unreadable record")
+            continue
+        data = record.data if "raw_ref" in record.data \
+            else {**record.data, "raw_ref": record.location}
+        try:
+            ad = ad_from_record(data, normalise=normalise, default_source=default_source)
+        except RecordError as exc:
+            yield BuiltAd(record, None, str(exc))
+        else:
+            yield BuiltAd(record, ad, None)
 
 
 def ad_from_record(data: dict[str, Any], *, normalise: bool = True,
@@ -57,6 +94,26 @@ def ad_from_record(data: dict[str, Any], *, normalise: bool = True,
         return Ad(**fields)
     except ValidationError as exc:
         raise RecordError("; ".join(e["msg"] for e in exc.errors())) from exc
+
+
+def find_unstorable_text(ad: Ad) -> str | None:
+    """Why an ad cannot be stored as it is, or None.
+
+    PostgreSQL refuses NUL characters in text, and no database takes a lone surrogate
+    (what a JSON escape like "\\ud800" decodes to); SQLite is held to the same rules so
+    that a file scans the same everywhere.
+    """
+    for name in _TEXT_FIELDS:
+        value = getattr(ad, name)
+        if value is None:
+            continue
+        if "\x00" in value:
+            return f"field '{name}' contains a NUL character"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return f"field '{name}' is not valid Unicode (a lone surrogate)"
+    return None
 
 
 def _parse_time(name: str, value: Any) -> datetime:

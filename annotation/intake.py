@@ -1,0 +1,133 @@
+"""What a scan takes into the store: a batch of ads and their assessments at a time, and
+a running tally of what it read, stored and found.
+
+The scan flow composes this with `models.scoring` (which makes the assessments); this
+module never loads a model. Counts, ids, scores and locations only: nothing here holds
+or returns ad text, so it may be logged and handed between processes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from annotation.store import FlaggedAd, ScanCounts, Store, save_ads, save_assessments
+from corpora.records import RISK_LEVELS, Ad, Assessment, ModelRef, Risk
+
+MAX_REPORTED_ERRORS = 20
+
+
+@dataclass(frozen=True)
+class RecordProblem:
+    """A record that could not become an ad: where it is (file:line) and what is wrong."""
+
+    location: str
+    message: str
+
+
+@dataclass(frozen=True)
+class BatchCounts:
+    """What storing one batch did, and the verdicts on the ads stored with that text:
+    `risks` holds (ad id, risk) for each, `flagged` the ones above `low`."""
+
+    ads_new: int
+    ads_seen: int
+    ads_changed: int
+    assessments_new: int
+    risks: tuple[tuple[str, Risk], ...]
+    flagged: tuple[FlaggedAd, ...]
+
+
+@dataclass(frozen=True)
+class ScanSummary:
+    """What a scan read, stored and found. Risk counts and top flagged ads cover the ads of
+    this source (new or already stored), as the scan's model sees them."""
+
+    scan_id: int
+    source: str
+    model: ModelRef
+    records_read: int
+    error_count: int
+    errors: tuple[RecordProblem, ...]
+    ads_new: int
+    ads_seen: int
+    ads_changed: int
+    assessments_new: int
+    risk_counts: dict[Risk, int]
+    top_flagged: tuple[FlaggedAd, ...]
+
+
+def store_batch(store: Store, scan_id: int, ads: Sequence[Ad],
+                assessments: Sequence[Assessment]) -> BatchCounts:
+    """Store a batch of ads and their assessments (same order) in one transaction.
+
+    Safe to run twice: ads are keyed by id and assessments by (ad, model sha256). An ad
+    whose id is stored with another text keeps the stored text, and its assessment is not
+    stored against it.
+    """
+    with store.begin() as session:
+        saved = save_ads(session, ads, scan_id)
+        kept = [assessment for assessment, outcome
+                in zip(assessments, saved.outcomes, strict=True) if outcome != "changed"]
+        stored = save_assessments(session, kept, scan_id)
+    return BatchCounts(
+        ads_new=saved.new, ads_seen=saved.seen, ads_changed=saved.changed,
+        assessments_new=stored.new,
+        risks=tuple((a.ad_id, a.risk) for a in kept),
+        flagged=tuple(FlaggedAd.from_assessment(a) for a in kept if a.risk != "low"))
+
+
+@dataclass
+class ScanTally:
+    """Running counts of one scan, fed batch by batch; `summary()` at the end."""
+
+    scan_id: int
+    source: str
+    model: ModelRef
+    top_n: int
+    records_read: int = 0
+    error_count: int = 0
+    errors: list[RecordProblem] = field(default_factory=list)
+    ads_new: int = 0
+    ads_seen: int = 0
+    ads_changed: int = 0
+    assessments_new: int = 0
+    risk_counts: dict[Risk, int] = field(default_factory=lambda: dict.fromkeys(RISK_LEVELS, 0))
+    top_flagged: list[FlaggedAd] = field(default_factory=list)
+    _counted_ids: set[str] = field(default_factory=set)
+
+    def add_records(self, count: int) -> None:
+        self.records_read += count
+
+    def add_problem(self, location: str, message: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append(RecordProblem(location, message))
+
+    def add_batch(self, counts: BatchCounts) -> None:
+        self.ads_new += counts.ads_new
+        self.ads_seen += counts.ads_seen
+        self.ads_changed += counts.ads_changed
+        self.assessments_new += counts.assessments_new
+        for ad_id, risk in counts.risks:
+            if ad_id not in self._counted_ids:  # the same ad twice in one source counts once
+                self._counted_ids.add(ad_id)
+                self.risk_counts[risk] += 1
+        shown = {flagged.ad_id for flagged in self.top_flagged}
+        fresh = [f for f in counts.flagged if f.ad_id not in shown]
+        ranked = sorted([*self.top_flagged, *dict((f.ad_id, f) for f in fresh).values()],
+                        key=lambda f: (-f.score, f.ad_id))
+        self.top_flagged = ranked[:self.top_n]
+
+    def counts(self) -> ScanCounts:
+        return ScanCounts(records_read=self.records_read, errors=self.error_count,
+                          ads_new=self.ads_new, ads_seen=self.ads_seen,
+                          ads_changed=self.ads_changed, assessments_new=self.assessments_new)
+
+    def summary(self) -> ScanSummary:
+        return ScanSummary(
+            scan_id=self.scan_id, source=self.source, model=self.model,
+            records_read=self.records_read, error_count=self.error_count,
+            errors=tuple(self.errors), ads_new=self.ads_new, ads_seen=self.ads_seen,
+            ads_changed=self.ads_changed, assessments_new=self.assessments_new,
+            risk_counts=dict(self.risk_counts), top_flagged=tuple(self.top_flagged))
