@@ -19,6 +19,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="markdown",
+    # A traceback's local variables may hold ad text or a database password.
+    pretty_exceptions_show_locals=False,
 )
 
 

@@ -52,6 +52,12 @@ def build_ads(records: Iterable[SourceRecord], *, normalise: bool = True,
             ad = ad_from_record(data, normalise=normalise, default_source=default_source)
         except RecordError as exc:
             yield BuiltAd(record, None, str(exc))
+            continue
+        except Exception as exc:  # a parser or library fault on one record stops no others
+            yield BuiltAd(record, None, f"could not read this record ({type(exc).__name__})")
+            continue
+        if normalise and (reason := find_unstorable_text(ad)):
+            yield BuiltAd(record, None, reason)  # normalised ads are for the store
         else:
             yield BuiltAd(record, ad, None)
 
@@ -69,6 +75,7 @@ def ad_from_record(data: dict[str, Any], *, normalise: bool = True,
         raise RecordError("missing field 'text'")
     if not isinstance(text, str):
         raise RecordError(f"field 'text' must be a string, got {type(text).__name__}")
+    _check_unicode("text", text)
     if normalise:
         text = normalize_text(text).text
     if not text.strip():
@@ -76,13 +83,16 @@ def ad_from_record(data: dict[str, Any], *, normalise: bool = True,
     ad_id = data.get("id")
     if ad_id is None or ad_id == "":
         ad_id = stable_ad_id(text)
-    elif not isinstance(ad_id, (str, int)):
-        raise RecordError(f"field 'id' must be a string, got {type(ad_id).__name__}")
+    elif isinstance(ad_id, bool) or not isinstance(ad_id, (str, int)):
+        raise RecordError(f"field 'id' must be a string or an integer, got {type(ad_id).__name__}")
     fields: dict[str, Any] = {"id": str(ad_id), "text": text}
     for name in _OPTIONAL_STR:
         value = data.get(name)
         if value is not None and value != "":
             fields[name] = str(value)
+    for name in ("id", *_OPTIONAL_STR):
+        if name in fields:
+            _check_unicode(name, fields[name])
     fields.setdefault("source", default_source)
     declared = data.get("lang")
     fields["lang"] = resolve_language(declared if isinstance(declared, str) else None, text)
@@ -114,6 +124,16 @@ def find_unstorable_text(ad: Ad) -> str | None:
         except UnicodeEncodeError:
             return f"field '{name}' is not valid Unicode (a lone surrogate)"
     return None
+
+
+def _check_unicode(name: str, value: str) -> None:
+    """Refuse lone surrogates (what a JSON escape like "\\ud800" decodes to): no database
+    stores them, no UTF-8 output can carry them, and language identification fails on them."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise RecordError(f"field '{name}' is not valid Unicode (a lone surrogate at "
+                          f"character {exc.start})") from None
 
 
 def _parse_time(name: str, value: Any) -> datetime:

@@ -8,19 +8,26 @@ programs in Spanish and Portuguese locales write it) is sniffed from the header.
 A record's position is the line where its row starts, so quoted texts spanning several
 lines still point at the right place. A row that is not UTF-8, has more cells than the
 header or has no text becomes an error record and reading goes on.
+
+Quotes are read strictly. A quoted cell that never closes would otherwise swallow every
+later row into one ad's text; instead that row is reported (unterminated quote, with its
+line) and the lines after its first are read again as rows of their own. The same goes
+for text after a closing quote (`"abc"def`) and for a cell over `MAX_CELL_CHARS`.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections import deque
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 
 from corpora.sources import SourceError
 from corpora.sources.record import SourceRecord
 
 _DELIMITERS = ",;"
+MAX_CELL_CHARS = 1_000_000  # as the JSON Lines reader's line limit
 _BAD_BYTE = "\udc80"  # first lone surrogate that surrogateescape produces for a bad byte
 
 
@@ -46,21 +53,73 @@ def read_csv(stream: BinaryIO, where: str) -> Iterator[SourceRecord]:
     if duplicated:
         raise SourceError(f"{where}:1: columns named more than once: {', '.join(duplicated)}")
 
-    reader = csv.reader(text, delimiter=delimiter)
-    line_before = 1  # reader.line_num counts from the line after the header
+    # The limit is process-wide in the csv module; raise it, never lower it.
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL_CHARS))
+    lines = _Lines(text, first_number=2)
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
     while True:
+        lines.start_row()
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            yield SourceRecord(where, line_before + 1, error=f"unreadable CSV row: {exc}")
-            line_before = 1 + reader.line_num
+            position = lines.row_start()
+            yield SourceRecord(where, position, error=_describe(exc, lines.row_length()))
+            lines.read_again_after_first()
             continue
-        position, line_before = line_before + 1, 1 + reader.line_num
         if not any(cell.strip() for cell in row):
             continue
-        yield _record_from_row(where, position, names, row)
+        yield _record_from_row(where, lines.row_start(), names, row)
+
+
+class _Lines:
+    """A text file's lines with their numbers, keeping those of the row being read, so that
+    the lines after a broken row's first can be read again as rows of their own."""
+
+    def __init__(self, text: TextIO, first_number: int) -> None:
+        self._text = text
+        self._number = first_number
+        self._again: deque[tuple[int, str]] = deque()
+        self._row: list[tuple[int, str]] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self._again:
+            item = self._again.popleft()
+        else:
+            line = self._text.readline()
+            if not line:
+                raise StopIteration
+            item = (self._number, line)
+            self._number += 1
+        self._row.append(item)
+        return item[1]
+
+    def start_row(self) -> None:
+        self._row.clear()
+
+    def row_start(self) -> int:
+        return self._row[0][0] if self._row else self._number
+
+    def row_length(self) -> int:
+        return len(self._row)
+
+    def read_again_after_first(self) -> None:
+        self._again.extendleft(reversed(self._row[1:]))
+
+
+def _describe(exc: csv.Error, lines: int) -> str:
+    if "unexpected end of data" in str(exc):
+        return ("unterminated quote: the quoted cell that opens on this line never closes; "
+                f"the {lines - 1} lines after it were read again as rows")
+    if "expected after" in str(exc) and lines > 1:
+        return ("unterminated quote: a quoted cell opens on this line and the next quote, "
+                f"{lines - 1} lines further, is followed by other text; those lines were "
+                "read again as rows")
+    return f"unreadable CSV row: {exc}"
 
 
 def _record_from_row(where: str, position: int, names: list[str],

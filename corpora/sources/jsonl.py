@@ -9,6 +9,7 @@ from typing import BinaryIO
 from corpora.sources.record import SourceRecord
 
 DEFAULT_MAX_LINE_BYTES = 1_000_000
+_BOM = b"\xef\xbb\xbf"
 
 
 def read_jsonl(stream: BinaryIO, where: str,
@@ -17,7 +18,8 @@ def read_jsonl(stream: BinaryIO, where: str,
 
     A line that is too long, not UTF-8, not JSON or not an object becomes an error record;
     reading goes on with the next line. A too-long line is skipped without being held in
-    memory whole.
+    memory whole. A UTF-8 byte-order mark at the start of a line (as editors on Windows
+    write at the start of a file, and `cat` keeps between files) is ignored.
     """
     position = 0
     while True:
@@ -33,6 +35,8 @@ def read_jsonl(stream: BinaryIO, where: str,
             yield SourceRecord(where, position, error=(
                 f"line is {size:,} bytes, over the limit of {max_line_bytes:,}"))
             continue
+        if raw.startswith(_BOM):
+            raw = raw[len(_BOM):]
         if not raw.strip():
             continue
         try:

@@ -9,6 +9,7 @@ import typer
 
 from pipelines.prefect_env import local_prefect
 from pipelines.settings import Settings
+from pipelines.terminal import printable
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -91,15 +92,16 @@ def scan(
 
 
 def print_scan_summary(summary: ScanSummary, console: Console, db_url: str) -> None:
-    """Tables of a scan's counts, risks, bad records and top flagged ads."""
+    """Tables of a scan's counts, risks, bad records and top flagged ads. Ids, locations
+    and messages come from the source: control characters in them are shown escaped."""
     from rich.table import Table
     from rich.text import Text
 
     model = summary.model
     console.print(Text.assemble(
-        ("Scan ", "bold"), (str(summary.scan_id), "bold"), " of ", summary.source,
+        ("Scan ", "bold"), (str(summary.scan_id), "bold"), " of ", printable(summary.source),
         f" with {model.name} v{model.version} (sha256 {model.sha256[:12]}) into ",
-        _masked(db_url)))
+        printable(_masked(db_url))))
 
     counts = Table(title="Records", title_justify="left", show_header=False)
     counts.add_column(style="bold")
@@ -125,7 +127,7 @@ def print_scan_summary(summary: ScanSummary, console: Console, db_url: str) -> N
         errors.add_column("where", overflow="fold")
         errors.add_column("problem", overflow="fold")
         for problem in summary.errors:
-            errors.add_row(Text(problem.location), Text(problem.message))
+            errors.add_row(Text(printable(problem.location)), Text(printable(problem.message)))
         console.print(errors)
 
     if summary.top_flagged:
@@ -135,7 +137,7 @@ def print_scan_summary(summary: ScanSummary, console: Console, db_url: str) -> N
         top.add_column("risk")
         top.add_column("indicators", overflow="fold")
         for flagged in summary.top_flagged:
-            top.add_row(Text(flagged.ad_id), f"{flagged.score:.2f}",
+            top.add_row(Text(printable(flagged.ad_id)), f"{flagged.score:.2f}",
                         Text(flagged.risk, style=_RISK_STYLES[flagged.risk]),
                         Text(", ".join(flagged.indicators) or "-"))
         console.print(top)
@@ -150,7 +152,7 @@ def _fail(source: Path, exc: Exception) -> NoReturn:
         message = f"cannot read {source}: {exc.strerror or exc}"
     else:
         message = str(exc)  # a SourceError names the file (and line) itself
-    typer.echo(f"Error: {message}", err=True)
+    typer.echo(f"Error: {printable(message)}", err=True)
     raise typer.Exit(1)
 
 
