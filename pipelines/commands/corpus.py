@@ -135,12 +135,13 @@ def agreement(
     root: RootOption = SEED_DIR,
 ) -> None:
     """Agreement between the corpus labels and a second, blind annotation of a sample:
-    Krippendorff's alpha per indicator (nominal), for kind and for risk (ordinal), and the
-    character overlap (F1) of evidence spans on ads both annotators marked."""
+    Krippendorff's alpha per indicator (nominal), for kind and for risk (ordinal), the
+    character overlap (F1) of evidence spans on ads both annotators marked, and span F1
+    over all spans (exact and overlapping matches)."""
     from rich.console import Console
     from rich.table import Table
 
-    from annotation.agreement import compare_annotations
+    from annotation.learning.agreement import compare_annotations
     from corpora.corpus import load_corpus, load_labelled_file
     from corpora.taxonomy import load_taxonomy
 
@@ -165,6 +166,9 @@ def agreement(
     table.add_row("kind", _fmt(report.kind_alpha), "", "", "", "")
     table.add_row("risk (ordinal)", _fmt(report.risk_alpha), "", "", "", "")
     Console().print(table)
+    spans = report.spans
+    Console().print(f"evidence spans: {spans.spans_a} (A) and {spans.spans_b} (B); span F1 "
+                    f"exact {_fmt(spans.exact_f1)}, overlapping {_fmt(spans.overlap_f1)}")
 
 
 def _fmt(value: float | None) -> str:
