@@ -148,6 +148,31 @@ class Annotation(Record):
     created_at: datetime = Field(default_factory=utc_now)
 
 
+class AnnotatedAd(Record):
+    """An ad with its labels, as import and export formats carry it (Label Studio,
+    doccano, spaCy DocBin, Hugging Face datasets): every trainer's annotation of it and,
+    optionally, a model's assessment as a pre-annotation."""
+
+    ad: Ad
+    annotations: list[Annotation] = Field(default_factory=list)
+    prediction: Assessment | None = None
+
+    @model_validator(mode="after")
+    def _check_labels(self) -> AnnotatedAd:
+        hits = self.prediction.hits if self.prediction else []
+        labelled = [(a.ad_id, a.evidence.values()) for a in self.annotations]
+        if self.prediction is not None:
+            labelled.append((self.prediction.ad_id, [hit.evidence for hit in hits]))
+        for ad_id, groups in labelled:
+            if ad_id != self.ad.id:
+                raise ValueError(f"labels of ad {ad_id!r} attached to ad {self.ad.id!r}")
+            for span in (span for group in groups for span in group):
+                if self.ad.text[span.start:span.end] != span.text:
+                    raise ValueError(f"ad {self.ad.id!r}: evidence {span.start}-{span.end} "
+                                     f"does not match the ad text there")
+        return self
+
+
 class LabelledAd(Record):
     """One ad of the seed corpus, with gold indicators, evidence spans and risk."""
 
