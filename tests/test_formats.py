@@ -24,6 +24,7 @@ from corpora.records import (
 ES_TEXT = ("🔥 URGENTE señoritas 18-25 para trabajar en Europa 💶. Pasaje pagado, el costo "
            "se descuenta de tu primer sueldo. Escribe al WhatsApp +52 55 5550 0123.")
 PT_TEXT = "Vaga para cuidadora com moradia no local. Passagem paga pela agência."
+KEY = b"test-install-key-0123456789"
 WHEN = datetime(2026, 11, 3, 14, 5, 9, 123456, tzinfo=timezone.utc)
 
 
@@ -66,7 +67,7 @@ def examples() -> list[AnnotatedAd]:
 def test_round_trip_loses_nothing(fmt, tmp_path):
     items = examples()
     path = tmp_path / f"out.{fmt}"
-    written = write_annotated(items, path, fmt)
+    written = write_annotated(items, path, fmt, key=None, raw_contacts=True)
     assert written == (3 if fmt == "labelstudio" else 4)
     back = read_annotated(path, fmt)
     assert back.problems == []
@@ -170,7 +171,7 @@ def test_docbin_spans_cover_whole_tokens_and_cats_every_indicator(tmp_path, taxo
     import spacy
     from spacy.tokens import DocBin
 
-    write_annotated(examples()[:1], tmp_path / "es.spacy", "docbin")
+    write_annotated(examples()[:1], tmp_path / "es.spacy", "docbin", key=KEY)
     docs = list(DocBin().from_disk(tmp_path / "es.spacy").get_docs(spacy.blank("es").vocab))
     ana = docs[0]
     assert {s.label_: s.text for s in ana.spans["sc"]}["ABROAD_VAGUE"] == "en Europa"
@@ -191,4 +192,33 @@ def test_a_dataset_from_another_taxonomy_is_refused(tmp_path):
 
 def test_unknown_format_is_a_clear_error(tmp_path):
     with pytest.raises(FormatError, match="labelstudio, doccano, docbin, datasets"):
-        write_annotated(examples(), tmp_path / "x", "conll")
+        write_annotated(examples(), tmp_path / "x", "conll", key=KEY)
+
+
+def test_exports_pseudonymise_contacts_and_move_spans(tmp_path):
+    item = examples()[0]
+    text = item.ad.text
+    contact = Evidence.from_text(text, text.index("WhatsApp"), len(text) - 1)
+    cut = Evidence.from_text(text, text.index("5550"), len(text) - 1)  # starts inside it
+    fee = item.annotations[0].evidence["FEE_OR_DEBT"][0]
+    tail = Evidence.from_text(text, len(text) - 1, len(text))
+    ana = item.annotations[0].model_copy(update={"evidence": {
+        "FEE_OR_DEBT": [fee], "CONTACT_INFORMAL": [contact, cut], "URGENCY": [tail]}})
+    item = item.model_copy(update={"annotations": [ana]})
+    with pytest.raises(ValueError, match="install key"):
+        write_annotated([item], tmp_path / "x.json", "labelstudio", key=None)
+    write_annotated([item], tmp_path / "x.json", "labelstudio", key=KEY)
+    (back,) = read_annotated(tmp_path / "x.json", "labelstudio").items
+    assert "5550" not in back.ad.text and "5550" not in back.prediction.explanation
+    spans = back.annotations[0].evidence
+    assert spans["FEE_OR_DEBT"][0].text == fee.text
+    assert spans["URGENCY"][0].text == "."
+    pseudonym = spans["CONTACT_INFORMAL"][0].text.removeprefix("WhatsApp ")
+    assert pseudonym.startswith("[phone:") and len(pseudonym) == len("[phone:]") + 12
+    assert spans["CONTACT_INFORMAL"][1].text == pseudonym  # grown to the whole pseudonym
+    assert back.prediction.hits[0].evidence[0].text == fee.text
+    other = examples()[0].model_copy(update={"annotations": []})
+    write_annotated([other], tmp_path / "y.json", "doccano", key=KEY)
+    assert pseudonym in read_annotated(tmp_path / "y.json", "doccano").items[0].ad.text
+    write_annotated([other], tmp_path / "z.json", "doccano", key=b"another-install-key-42")
+    assert pseudonym not in read_annotated(tmp_path / "z.json", "doccano").items[0].ad.text

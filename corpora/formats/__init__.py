@@ -12,7 +12,8 @@ indices into the ad text (Unicode code points; Label Studio and doccano count th
 way), and every span read back is checked against the text. Reading never stops at a bad
 task or line: each problem names its place and the rest still loads.
 
-Contacts are pseudonymised before export by the caller (see `annotation`), never here.
+Exports pseudonymise contacts by default (`redaction.py`): phones, e-mails and handles
+become their HMAC pseudonym under the install key, and spans move with the text.
 """
 
 from __future__ import annotations
@@ -80,8 +81,20 @@ def exchange_format(name: str) -> ExchangeFormat:
 
 
 def write_annotated(items: Sequence[AnnotatedAd], path: Path, fmt: str, *,
+                    key: bytes | None, raw_contacts: bool = False,
                     taxonomy: Taxonomy | None = None) -> int:
-    """Write `items` to `path` in format `fmt`; returns how many records were written."""
+    """Write `items` to `path` in format `fmt`; returns how many records were written.
+
+    Contacts are pseudonymised with the install `key` (see `redaction.py`) unless
+    `raw_contacts` is asked for (the caller audits that).
+    """
+    if not raw_contacts:
+        if key is None:
+            raise ValueError("exports pseudonymise contacts: pass the install key, or ask "
+                             "for raw contacts explicitly")
+        from corpora.formats.redaction import pseudonymise_annotated
+
+        items = [pseudonymise_annotated(item, key) for item in items]
     return exchange_format(fmt).write(items, Path(path), taxonomy or load_taxonomy())
 
 
