@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from annotation.linking import PreparedAd, link_ads
 from annotation.store import FlaggedAd, ScanCounts, Store, save_ads, save_assessments
 from corpora.records import RISK_LEVELS, Ad, Assessment, ModelRef, Risk
 
@@ -36,6 +37,9 @@ class BatchCounts:
     assessments_new: int
     risks: tuple[tuple[str, Risk], ...]
     flagged: tuple[FlaggedAd, ...]
+    entities: int = 0
+    reposts: int = 0
+    clusters_touched: int = 0
 
 
 @dataclass(frozen=True)
@@ -55,26 +59,38 @@ class ScanSummary:
     assessments_new: int
     risk_counts: dict[Risk, int]
     top_flagged: tuple[FlaggedAd, ...]
+    entities: int = 0
+    reposts: int = 0
+    clusters_touched: int = 0
+    skipped_done: int = 0
 
 
 def store_batch(store: Store, scan_id: int, ads: Sequence[Ad],
-                assessments: Sequence[Assessment]) -> BatchCounts:
-    """Store a batch of ads and their assessments (same order) in one transaction.
+                assessments: Sequence[Assessment],
+                prepared: Sequence[PreparedAd] = ()) -> BatchCounts:
+    """Store a batch of ads and their assessments (same order) in one transaction, and
+    link the new ones (`prepared`, same order, from annotation.linking.prepare_ads):
+    their entities, re-posts and clusters.
 
-    Safe to run twice: ads are keyed by id and assessments by (ad, model sha256). An ad
-    whose id is stored with another text keeps the stored text, and its assessment is not
-    stored against it.
+    Safe to run twice: ads are keyed by id and assessments by (ad, model sha256), and an
+    ad is linked once. An ad whose id is stored with another text keeps the stored text,
+    and its assessment is not stored against it.
     """
     with store.begin() as session:
         saved = save_ads(session, ads, scan_id)
         kept = [assessment for assessment, outcome
                 in zip(assessments, saved.outcomes, strict=True) if outcome != "changed"]
         stored = save_assessments(session, kept, scan_id)
+        new = [item for item, outcome in zip(prepared, saved.outcomes, strict=False)
+               if outcome == "new"]
+        links = link_ads(session, new)
     return BatchCounts(
         ads_new=saved.new, ads_seen=saved.seen, ads_changed=saved.changed,
         assessments_new=stored.new,
         risks=tuple((a.ad_id, a.risk) for a in kept),
-        flagged=tuple(FlaggedAd.from_assessment(a) for a in kept if a.risk != "low"))
+        flagged=tuple(FlaggedAd.from_assessment(a) for a in kept if a.risk != "low"),
+        entities=links.entities, reposts=len(links.reposts),
+        clusters_touched=links.clusters_touched)
 
 
 @dataclass
@@ -94,6 +110,10 @@ class ScanTally:
     assessments_new: int = 0
     risk_counts: dict[Risk, int] = field(default_factory=lambda: dict.fromkeys(RISK_LEVELS, 0))
     top_flagged: list[FlaggedAd] = field(default_factory=list)
+    entities: int = 0
+    reposts: int = 0
+    clusters_touched: int = 0
+    skipped_done: int = 0
     _counted_ids: set[str] = field(default_factory=set)
 
     def add_records(self, count: int) -> None:
@@ -109,6 +129,9 @@ class ScanTally:
         self.ads_seen += counts.ads_seen
         self.ads_changed += counts.ads_changed
         self.assessments_new += counts.assessments_new
+        self.entities += counts.entities
+        self.reposts += counts.reposts
+        self.clusters_touched += counts.clusters_touched
         for ad_id, risk in counts.risks:
             if ad_id not in self._counted_ids:  # the same ad twice in one source counts once
                 self._counted_ids.add(ad_id)
@@ -118,6 +141,15 @@ class ScanTally:
         ranked = sorted([*self.top_flagged, *dict((f.ad_id, f) for f in fresh).values()],
                         key=lambda f: (-f.score, f.ad_id))
         self.top_flagged = ranked[:self.top_n]
+
+    def add_done(self, verdicts: Sequence[FlaggedAd]) -> None:
+        """Ads a resumed scan found stored with the same text and assessed by its model:
+        counted as already stored, with their stored verdicts, and not assessed again."""
+        self.skipped_done += len(verdicts)
+        self.add_batch(BatchCounts(
+            ads_new=0, ads_seen=len(verdicts), ads_changed=0, assessments_new=0,
+            risks=tuple((v.ad_id, v.risk) for v in verdicts),
+            flagged=tuple(v for v in verdicts if v.risk != "low")))
 
     def counts(self) -> ScanCounts:
         return ScanCounts(records_read=self.records_read, errors=self.error_count,
@@ -130,4 +162,6 @@ class ScanTally:
             records_read=self.records_read, error_count=self.error_count,
             errors=tuple(self.errors), ads_new=self.ads_new, ads_seen=self.ads_seen,
             ads_changed=self.ads_changed, assessments_new=self.assessments_new,
-            risk_counts=dict(self.risk_counts), top_flagged=tuple(self.top_flagged))
+            risk_counts=dict(self.risk_counts), top_flagged=tuple(self.top_flagged),
+            entities=self.entities, reposts=self.reposts,
+            clusters_touched=self.clusters_touched, skipped_done=self.skipped_done)

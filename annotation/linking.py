@@ -88,6 +88,8 @@ def link_ads(session: Session, prepared: Sequence[PreparedAd], *,
              now: datetime | None = None) -> LinkCounts:
     """Link newly stored ads (see the module docstring). Ads already linked are passed
     over, so a resumed or repeated scan links nothing twice. The ads must be stored."""
+    if not prepared:
+        return LinkCounts()
     now = now or utc_now()
     _lock(session)
     already = find_linked(session, [item.ad_id for item in prepared])

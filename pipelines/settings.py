@@ -20,12 +20,15 @@ class Settings:
     CENTINELA_MODEL  detector name for detect and scan (default: indicators.ensemble.v1,
                      trained from the bundled corpus on first use)
     CENTINELA_SECRET key for contact pseudonyms (HMAC); set it in production
+    CENTINELA_ALLOW_LOOPBACK=1  lets scans fetch from loopback addresses (tests, local
+                     mirrors); private and metadata addresses stay refused
     """
 
     home: Path
     db_url: str
     model: str
     secret: str
+    allow_loopback: bool = False
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -39,4 +42,5 @@ class Settings:
             db_url=db_url,
             model=env.get("CENTINELA_MODEL") or DEFAULT_MODEL,
             secret=env.get("CENTINELA_SECRET") or "centinela-development-key",
+            allow_loopback=env.get("CENTINELA_ALLOW_LOOPBACK", "") == "1",
         )

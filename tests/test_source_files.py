@@ -68,7 +68,7 @@ def test_a_truncated_warc_gives_its_good_records_then_an_error(tmp_path: Path) -
 def test_warc_resume_skips_records_already_done(tmp_path: Path) -> None:
     path = write_warc(tmp_path / "crawl.warc.gz")
     source = SourceConfig(name="crawl", kind="warc", path=path, country="MX")
-    records = list(read_configured(source, skip=lambda position: int(position) <= 2))
+    records = list(read_configured(source, skip={"https://avisos.example.net/1"}.__contains__))
     assert [r.data["id"] for r in records] == ["https://avisos.example.net/3"]
     assert records[0].data["source"] == "crawl" and records[0].data["country"] == "MX"
 

@@ -13,6 +13,7 @@ functions take a `Session`, so one transaction can hold several of them.
 from annotation.store.ads import (
     SavedAds,
     find_content_hashes,
+    find_fetch_times,
     load_ad,
     save_ads,
 )
@@ -26,13 +27,13 @@ from annotation.store.reviews import (
     list_review_decisions,
 )
 from annotation.store.scans import Scan, ScanCounts, finish_scan, list_scans, load_scan, start_scan
-from annotation.store.summary import FlaggedAd, count_risks, list_top_flagged
+from annotation.store.summary import FlaggedAd, count_risks, find_verdicts, list_top_flagged
 from annotation.store.tables import AppendOnlyError
 
 __all__ = [
     "AppendOnlyError", "AuditEntry", "FlaggedAd", "SavedAds", "SavedAssessments", "Scan",
     "ScanCounts", "Store", "append_annotation", "append_review_decision", "count_risks",
-    "find_content_hashes", "finish_scan", "list_annotations", "list_audit",
+    "find_content_hashes", "find_fetch_times", "find_verdicts", "finish_scan", "list_annotations", "list_audit",
     "list_review_decisions", "list_scans", "list_top_flagged", "load_ad", "load_assessments",
     "load_scan", "migrate_store", "open_store", "record_audit", "save_ads", "save_assessments",
     "start_scan",

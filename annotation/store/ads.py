@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import select
@@ -93,6 +94,17 @@ def find_content_hashes(session: Session, ad_ids: Iterable[str]) -> dict[str, st
         chunk = ids[start:start + _IDS_PER_QUERY]
         query = select(AdRow.id, AdRow.content_hash).where(AdRow.id.in_(chunk))
         found.update(session.execute(query).all())
+    return found
+
+
+def find_fetch_times(session: Session, ad_ids: Iterable[str]) -> dict[str, datetime | None]:
+    """Stored ad ids among `ad_ids`, with when they were fetched (None if not known)."""
+    ids = list(dict.fromkeys(ad_ids))
+    found: dict[str, datetime | None] = {}
+    for start in range(0, len(ids), _IDS_PER_QUERY):
+        chunk = ids[start:start + _IDS_PER_QUERY]
+        found.update(session.execute(select(AdRow.id, AdRow.fetched_at)
+                                     .where(AdRow.id.in_(chunk))).all())
     return found
 
 

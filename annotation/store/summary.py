@@ -6,6 +6,7 @@ models counts twice; pass the model to see one model's view.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Select, func, select
@@ -54,6 +55,22 @@ def list_top_flagged(session: Session, limit: int = 10, *, min_risk: Risk = "med
         flagged.append(FlaggedAd(row.ad_id, row.risk, row.score,  # type: ignore[arg-type]
                                  tuple(dict.fromkeys(hit.indicator_id for hit in hits))))
     return flagged
+
+
+def find_verdicts(session: Session, ad_ids: Sequence[str],
+                  model_sha256: str) -> dict[str, FlaggedAd]:
+    """The stored verdicts of the model with this sha256 on those of `ad_ids` it assessed
+    (what a resumed scan counts instead of assessing them again)."""
+    ids = list(dict.fromkeys(ad_ids))
+    found: dict[str, FlaggedAd] = {}
+    for start in range(0, len(ids), 500):
+        query = select(AssessmentRow).where(AssessmentRow.ad_id.in_(ids[start:start + 500]),
+                                            AssessmentRow.model_sha256 == model_sha256)
+        for row in session.scalars(query):
+            hits = sorted(row.hits, key=lambda hit: -hit.score)
+            found[row.ad_id] = FlaggedAd(row.ad_id, row.risk, row.score,  # type: ignore[arg-type]
+                                         tuple(dict.fromkeys(h.indicator_id for h in hits)))
+    return found
 
 
 def _filtered(query: Select, model_sha256: str | None, scan_id: int | None) -> Select:

@@ -102,7 +102,7 @@ def read_configured(source: SourceConfig, fetcher: Fetcher | None = None,
     `lang` and `country` where the record gives none).
 
     Web kinds need a `fetcher` (one per scan); `skip(key)` leaves out items already done
-    (feed entry ids, page URLs, Telegram message ids, WARC record numbers). Raises OSError or SourceError when
+    (item ids: feed entry ids, page URLs, Telegram message ids). Raises OSError or SourceError when
     a file source cannot be read at all; a feed or page that cannot be fetched is an
     error record instead, so the other sources and pages go on.
     """

@@ -3,8 +3,8 @@
 Each `response` record of an HTML page that answered 200 becomes one ad (its main text
 through `parse_html`); `conversion` and `resource` records of plain text (Common Crawl's
 WET files) become one ad with that text. Requests, metadata, redirects and other types
-are passed over. A record's position is its number in the file and `raw_ref` its
-WARC-Record-ID. Gzip is undone by Python's `gzip`, which notices a truncated file
+are passed over. A record's position is its number in the file, its id the page's URL
+and `raw_ref` its WARC-Record-ID. Gzip is undone by Python's `gzip`, which notices a truncated file
 (warcio alone reads one as if it had ended there); a record cut short is an error too.
 """
 
@@ -23,14 +23,14 @@ _GZIP_MAGIC = b"\x1f\x8b"
 
 
 def read_warc(stream: BinaryIO, where: str,
-              skip: Callable[[str], bool] = lambda position: False, *,
+              skip: Callable[[str], bool] = lambda url: False, *,
               max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> Iterator[SourceRecord]:
     """Yield one record per page of a WARC stream.
 
     A record over `max_record_bytes` or cut short is an error record and reading goes on
     where possible; a broken file (bad or truncated gzip, not WARC) gives one error record
-    where it broke, and stops there. `skip(str(position))` passes over records already
-    done (a resumed scan) without parsing their pages.
+    where it broke, and stops there. `skip(url)` passes over pages already done (a
+    resumed scan) without parsing them.
     """
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
@@ -41,7 +41,8 @@ def read_warc(stream: BinaryIO, where: str,
     try:
         for record in ArchiveIterator(stream, arc2warc=True):
             position += 1
-            if skip(str(position)):
+            url = record.rec_headers.get_header("WARC-Target-URI") or ""
+            if url and skip(url):
                 continue
             found = _page_record(record, where, position, max_record_bytes)
             if found is not None:

@@ -1,13 +1,16 @@
-"""`centinela scan`: run the `scan-ads` flow in-process and print what it found."""
+"""`centinela scan`: run the `scan-ads` flow (one file) or the `scan-sources` flow (a
+sources file) in-process, with a progress bar, and print what it found."""
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from pipelines.prefect_env import local_prefect
+from pipelines.runners import Runner, in_flight, task_runner
 from pipelines.settings import Settings
 from pipelines.terminal import printable
 
@@ -15,15 +18,28 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from annotation.intake import ScanSummary
+    from pipelines.flows.sources import SourcesScan
+
+class RunnerChoice(str, Enum):
+    local = "local"
+    dask = "dask"
+
 
 _RISK_STYLES = {"high": "bold red", "medium": "yellow", "low": "green"}
 
 
 def scan(
-    source: Annotated[Path, typer.Argument(
-        metavar="SOURCE", show_default=False,
-        help="Ads file: JSON Lines (.jsonl, .ndjson, .json), CSV with a header row (.csv) "
-             "or an RSS/Atom feed saved as a file (.xml, .rss, .atom).")],
+    source: Annotated[Path | None, typer.Argument(
+        metavar="[SOURCE]", show_default=False,
+        help="Ads file: JSON Lines (.jsonl, .ndjson, .json), CSV with a header row (.csv), "
+             "an RSS/Atom feed saved as a file (.xml, .rss, .atom), a WARC file (.warc, "
+             ".warc.gz) or a Telegram Desktop JSON export. Or give --sources.")] = None,
+    sources: Annotated[Path | None, typer.Option(
+        "--sources", metavar="FILE", show_default=False,
+        help="A sources file (sources.toml): scan each enabled source in it, fetching web "
+             "sources politely.")] = None,
+    only: Annotated[str | None, typer.Option(
+        "--only", metavar="NAME", help="With --sources: scan only this source.")] = None,
     db: Annotated[str | None, typer.Option(
         "--db", metavar="URL",
         help="SQLAlchemy URL of the store (default: CENTINELA_DB, else centinela.db in "
@@ -34,8 +50,21 @@ def scan(
     batch_size: Annotated[int, typer.Option(min=1, help="Ads assessed together.")] = 512,
     top: Annotated[int, typer.Option(
         "--top", min=0, help="How many of the highest-scoring flagged ads to list.")] = 10,
+    restart: Annotated[bool, typer.Option(
+        "--restart", help="Fetch and assess again what earlier scans already did (by "
+                          "default a scan only does what is left).")] = False,
+    runner: Annotated[RunnerChoice, typer.Option(
+        "--runner", help="Where detection batches run: local (this process) or dask.")
+    ] = RunnerChoice.local,
+    address: Annotated[str | None, typer.Option(
+        "--address", metavar="tcp://HOST:8786",
+        help="With --runner dask: a running Dask scheduler (default: start a local "
+             "cluster for this scan).")] = None,
+    workers: Annotated[int, typer.Option(
+        min=1, help="With --runner dask and no --address: local worker processes.")] = 2,
 ) -> None:
-    """Scan a file of ads into the store and summarise what was found.
+    """Scan a file of ads, or the sources of a sources file, into the store and summarise
+    what was found.
 
     Each ad's text is normalised, its language identified, and the ad assessed for
     trafficking-recruitment indicators. New ads and their assessments are stored;
@@ -46,8 +75,14 @@ def scan(
     The exit code is non-zero only when the file could not be read at all (or none of
     its records could).
 
-    Runs as the Prefect flow `scan-ads` in this process: with no Prefect server
-    configured (PREFECT_API_URL), a temporary local one starts and stops with the command.
+    New ads are linked: contacts (as HMAC pseudonyms), re-posts of earlier ads and
+    clusters (see `centinela clusters`). A scan killed half-way and run again does only
+    what is left; `--restart` does everything again.
+
+    Runs as the Prefect flow `scan-ads` (a file) or `scan-sources` (--sources) in this
+    process: with no Prefect server configured (PREFECT_API_URL), a temporary local one
+    starts and stops with the command. `--runner dask` spreads detection over a Dask
+    cluster (prefect-dask).
     """
     from rich.console import Console
     from sqlalchemy.exc import ArgumentError, OperationalError
@@ -56,18 +91,25 @@ def scan(
     from corpora.sources import SourceError, read_source
     from models.registry import UnknownDetectorError, available_detectors
 
+    if (source is None) == (sources is None):
+        raise typer.BadParameter("give a SOURCE file or --sources FILE (one of them)")
+    if only and sources is None:
+        raise typer.BadParameter("--only needs --sources", param_hint="--only")
     settings = Settings.from_env()
     model_name = model or settings.model
     if model_name not in available_detectors():
         raise typer.BadParameter(str(UnknownDetectorError(model_name)), param_hint="--model")
     db_url = db or settings.db_url
-    try:
-        # Fail before Prefect starts: no such file, unknown kind, a CSV without 'text'...
-        records = read_source(source)
-        next(records, None)
-        records.close()
-    except (OSError, SourceError) as exc:
-        _fail(source, exc)
+    if sources is not None:
+        _check_sources(sources, only, settings.allow_loopback)
+    else:
+        try:
+            # Fail before Prefect starts: no such file, unknown kind, a CSV without 'text'...
+            records = read_source(source)
+            next(records, None)
+            records.close()
+        except (OSError, SourceError) as exc:
+            _fail(source, exc)
     try:
         open_store(db_url).close()  # creates or migrates it, before Prefect starts too
     except (ArgumentError, ImportError, OSError, OperationalError) as exc:
@@ -77,17 +119,57 @@ def scan(
 
     from pydantic import SecretStr
 
-    from pipelines.flows.scan import scan_ads
+    from pipelines.commands.scan_progress import scan_progress_bar
+
+    chosen: Runner = runner.value  # type: ignore[assignment]
+    ahead = in_flight(chosen, workers)
+    options = {"task_runner": task_runner(chosen, address, workers)} if chosen == "dask" else {}
+    console = Console()
+    try:
+        with local_prefect(), scan_progress_bar(Console(stderr=True)):
+            if sources is not None:
+                from pipelines.flows.sources import scan_sources
+
+                result = scan_sources.with_options(**options)(
+                    sources_path=str(sources), only=only, db_url=SecretStr(db_url),
+                    model=model_name, home=str(settings.home), batch_size=batch_size,
+                    top_n=top, resume=not restart, in_flight=ahead)
+            else:
+                from pipelines.flows.scan import scan_ads
+
+                summary = scan_ads.with_options(**options)(
+                    source=str(source), db_url=SecretStr(db_url), model=model_name,
+                    home=str(settings.home), batch_size=batch_size, top_n=top,
+                    resume=not restart, in_flight=ahead)
+    except (OSError, SourceError) as exc:
+        _fail(source or Path("?"), exc)
+
+    if sources is not None:
+        _print_sources_scan(result, console, db_url)
+        return
+    print_scan_summary(summary, console, db_url)
+    if summary.records_read and summary.error_count == summary.records_read:
+        raise typer.Exit(1)
+
+
+def _check_sources(path: Path, only: str | None, allow_loopback: bool) -> None:
+    """Fail before Prefect starts on a sources file that cannot be used."""
+    from corpora.sources.config import SourcesFileError, load_sources_file
 
     try:
-        with local_prefect():
-            summary = scan_ads(source=str(source), db_url=SecretStr(db_url), model=model_name,
-                               home=str(settings.home), batch_size=batch_size, top_n=top)
-    except (OSError, SourceError) as exc:
-        _fail(source, exc)
+        load_sources_file(path, allow_loopback=allow_loopback).select(only)
+    except SourcesFileError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(1) from None
 
-    print_scan_summary(summary, Console(), db_url)
-    if summary.records_read and summary.error_count == summary.records_read:
+
+def _print_sources_scan(result: SourcesScan, console: Console, db_url: str) -> None:
+    for summary in result.summaries:
+        print_scan_summary(summary, console, db_url)
+    for failure in result.failures:
+        typer.echo(f"Error: source {failure.source} could not be read: {failure.message}",
+                   err=True)
+    if result.failures and not result.summaries:
         raise typer.Exit(1)
 
 
@@ -109,7 +191,10 @@ def print_scan_summary(summary: ScanSummary, console: Console, db_url: str) -> N
     for label, value in (("read", summary.records_read), ("errors", summary.error_count),
                          ("new ads", summary.ads_new), ("already stored", summary.ads_seen),
                          ("same id, other text (kept stored)", summary.ads_changed),
-                         ("new assessments", summary.assessments_new)):
+                         ("new assessments", summary.assessments_new),
+                         ("contacts and amounts found", summary.entities),
+                         ("re-posts of earlier ads", summary.reposts),
+                         ("clusters grown", summary.clusters_touched)):
         counts.add_row(label, str(value))
     console.print(counts)
 

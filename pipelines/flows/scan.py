@@ -1,38 +1,82 @@
-"""The `scan-ads` flow: stream a source in batches, assess each batch, store it, summarise.
+"""The `scan-ads` flow: stream a source in batches, assess each batch, store and link it,
+summarise.
 
-The flow only orchestrates: `models.scoring` makes ads and assessments, `annotation.intake`
-stores them and keeps the tally. Tasks take plain values (a database URL, a model name,
-the models folder, lists of records or ads), never a live store or model, so any worker
-process can run them; each process loads a model and opens a store once.
+The flow only orchestrates: `models.scoring` makes ads and assessments,
+`annotation.linking` prepares their entities and fingerprints, `annotation.intake`
+stores and links them and keeps the tally. Tasks take plain values (a database URL, a
+model name, the models folder, the linking key, lists of records or ads), never a live
+store or model, so any worker process can run them (a Dask cluster with `--runner
+dask`); each process loads a model and opens a store once. Assessing runs ahead of
+storing by a few batches (`in_flight`); storing and linking stay in order, one batch at a
+time, so the result is the same on any runner.
 
 Bad records never stop a scan: they are counted and reported with their location. A scan
-is idempotent: scanning the same source again with the same model stores nothing new.
-Logs carry counts, ids and locations, never ad text or contact details.
+is idempotent and resumable: ads already stored and assessed by the same model are not
+assessed again (a killed scan run again does only the rest), and nothing is stored
+twice. Logs carry counts, ids and locations, never ad text or contact details.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import deque
+from collections.abc import Iterable
 from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from pydantic import SecretStr
 
 from annotation.intake import BatchCounts, ScanSummary, ScanTally, store_batch
-from annotation.store import ScanCounts, Store, finish_scan, open_store, start_scan
-from corpora.records import Ad, Assessment, ModelRef
+from annotation.linking import PreparedAd, prepare_ads
+from annotation.store import (
+    ScanCounts,
+    Store,
+    find_content_hashes,
+    find_verdicts,
+    finish_scan,
+    open_store,
+    start_scan,
+)
+from corpora.normalize import normalize_text
+from corpora.records import Ad, Assessment, ModelRef, hash_text
 from corpora.sources import SourceRecord, read_source
 from models.registry import shared_detector
 from models.scoring import ScoredRecord, assess_records, batched
-from pipelines.settings import DEFAULT_MODEL
+from pipelines.progress import ScanProgress, report
+from pipelines.settings import DEFAULT_MODEL, Settings
 
 DEFAULT_BATCH_SIZE = 512
 DEFAULT_TOP_N = 10
+DEFAULT_IN_FLIGHT = 2
 
 _store_lock = threading.Lock()
 _open_stores: dict[str, Store] = {}
+
+
+class AssessedBatch(NamedTuple):
+    """One batch as a worker returns it: each record's outcome, and what linking needs of
+    the ads that were assessed (same order as those ads)."""
+
+    scored: list[ScoredRecord]
+    prepared: list[PreparedAd]
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """What every batch of a scan needs: plain values a worker can receive."""
+
+    db_url: SecretStr
+    model: str = DEFAULT_MODEL
+    home: str | None = None
+    batch_size: int = DEFAULT_BATCH_SIZE
+    top_n: int = DEFAULT_TOP_N
+    link_key: SecretStr | None = None
+    resume: bool = True
+    in_flight: int = DEFAULT_IN_FLIGHT
 
 
 def shared_store(db_url: SecretStr) -> Store:
@@ -63,19 +107,25 @@ def start_scan_row(db_url: SecretStr, source: str, model: ModelRef) -> int:
 
 @task(name="assess-batch", cache_policy=NO_CACHE, persist_result=False)
 def assess_batch(records: list[SourceRecord], model: str, home: str | None,
-                 default_source: str) -> list[ScoredRecord]:
-    """Normalised ads and their assessments (or a problem) for one batch of records."""
+                 default_source: str, link_key: SecretStr | None = None) -> AssessedBatch:
+    """Normalised ads and their assessments (or a problem) for one batch of records, and
+    the entities and fingerprints of the assessed ads (with `link_key`)."""
     detector = shared_detector(model, home)
-    return list(assess_records(records, detector, max(len(records), 1), normalise=True,
-                               default_source=default_source))
+    scored = list(assess_records(records, detector, max(len(records), 1), normalise=True,
+                                 default_source=default_source))
+    prepared: list[PreparedAd] = []
+    if link_key is not None:
+        ads = [item.ad for item in scored if item.assessment is not None and item.ad]
+        prepared = prepare_ads(ads, link_key.get_secret_value().encode("utf-8"))
+    return AssessedBatch(scored, prepared)
 
 
 @task(name="store-batch", cache_policy=NO_CACHE, persist_result=False)
 def store_assessed(db_url: SecretStr, scan_id: int, ads: list[Ad],
-                   assessments: list[Assessment]) -> BatchCounts:
-    """Store one batch of ads with their assessments (never retried: the unique keys make
-    a rerun safe, a retry would only hide a real problem)."""
-    return store_batch(shared_store(db_url), scan_id, ads, assessments)
+                   assessments: list[Assessment], prepared: list[PreparedAd]) -> BatchCounts:
+    """Store and link one batch of ads with their assessments (never retried: the unique
+    keys make a rerun safe, a retry would only hide a real problem)."""
+    return store_batch(shared_store(db_url), scan_id, ads, assessments, prepared)
 
 
 @task(name="finish-scan", cache_policy=NO_CACHE, persist_result=False)
@@ -88,50 +138,108 @@ def finish_scan_row(db_url: SecretStr, scan_id: int, counts: ScanCounts, status:
 @flow(name="scan-ads", persist_result=False)
 def scan_ads(source: str, db_url: SecretStr, model: str = DEFAULT_MODEL,
              home: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
-             top_n: int = DEFAULT_TOP_N) -> ScanSummary:
-    """Scan a source file (JSONL, CSV, RSS/Atom) into the store at `db_url`.
+             top_n: int = DEFAULT_TOP_N, resume: bool = True,
+             in_flight: int = DEFAULT_IN_FLIGHT) -> ScanSummary:
+    """Scan a source file (JSONL, CSV, RSS/Atom, WARC, Telegram export) into the store at
+    `db_url`.
 
     Reads the source in batches of `batch_size` records (memory does not grow with the
     file), assesses them with the registered detector `model` (its artifacts under
-    `home`, by default CENTINELA_HOME), stores new ads and assessments, and returns a
-    summary with the `top_n` highest-scoring flagged ads. Raises when the source cannot
-    be read at all (OSError or corpora.sources.SourceError); the scan is then recorded
-    as failed.
+    `home`, by default CENTINELA_HOME), stores and links new ads and assessments, and
+    returns a summary with the `top_n` highest-scoring flagged ads. With `resume`, ads
+    already assessed by this model are passed over. Raises when the source cannot be read
+    at all (OSError or corpora.sources.SourceError); the scan is then recorded as failed.
     """
+    if batch_size < 1 or top_n < 0 or in_flight < 1:
+        raise ValueError(f"need batch_size >= 1, top_n >= 0 and in_flight >= 1, got "
+                         f"{batch_size}, {top_n} and {in_flight}")
+    options = ScanOptions(db_url=db_url, model=model, home=home, batch_size=batch_size,
+                          top_n=top_n, link_key=link_key_from_settings(), resume=resume,
+                          in_flight=in_flight)
+    with closing(read_source(source)) as records:
+        return scan_stream(records, source, Path(source).name, options)
+
+
+def link_key_from_settings() -> SecretStr:
+    """The install's key for contact pseudonyms, read where a flow starts."""
+    return SecretStr(Settings.from_env().secret)
+
+
+def scan_stream(records: Iterable[SourceRecord], label: str, default_source: str,
+                options: ScanOptions) -> ScanSummary:
+    """Scan a stream of records as one scan named `label` (see `scan_ads`)."""
     logger = get_run_logger()
-    if batch_size < 1 or top_n < 0:
-        raise ValueError(f"need batch_size >= 1 and top_n >= 0, got {batch_size} and {top_n}")
-    ref = load_model(model, home)
-    tally = ScanTally(scan_id=start_scan_row(db_url, source, ref), source=source, model=ref,
-                      top_n=top_n)
-    logger.info("Scan %d of %s with %s v%s", tally.scan_id, source, ref.name, ref.version)
+    ref = load_model(options.model, options.home)
+    tally = ScanTally(scan_id=start_scan_row(options.db_url, label, ref), source=label,
+                      model=ref, top_n=options.top_n)
+    logger.info("Scan %d of %s with %s v%s", tally.scan_id, label, ref.name, ref.version)
+    pending: deque[Any] = deque()
     status = "failed"
     try:
-        with closing(read_source(source)) as records:
-            for batch in batched(records, batch_size):
-                _scan_batch(batch, db_url, model, home, tally)
+        for batch in batched(records, options.batch_size):
+            tally.add_records(len(batch))
+            todo = _drop_done(batch, options, ref, tally) if options.resume else batch
+            pending.append(assess_batch.submit(todo, options.model, options.home,
+                                               default_source, options.link_key))
+            while len(pending) >= options.in_flight:
+                _store_assessed_batch(pending.popleft().result(), options, tally)
+        while pending:
+            _store_assessed_batch(pending.popleft().result(), options, tally)
         status = "finished"
     finally:
-        finish_scan_row(db_url, tally.scan_id, tally.counts(), status)
+        for future in pending:
+            future.wait()  # let workers finish before the scan is closed
+        finish_scan_row(options.db_url, tally.scan_id, tally.counts(), status)
     summary = tally.summary()
-    _log_summary(summary)
+    report(ScanProgress(label, summary.records_read, summary.ads_new,
+                        sum(summary.risk_counts[r] for r in ("medium", "high")),
+                        summary.reposts, done=True))
+    log_summary(summary)
     return summary
 
 
-def _scan_batch(records: list[SourceRecord], db_url: SecretStr, model: str, home: str | None,
-                tally: ScanTally) -> None:
-    scored = assess_batch(records, model, home, Path(tally.source).name)
-    tally.add_records(len(records))
-    for item in scored:
+def _drop_done(batch: list[SourceRecord], options: ScanOptions, ref: ModelRef,
+               tally: ScanTally) -> list[SourceRecord]:
+    """The records of a batch still to assess: those whose ad is not stored with the same
+    text and assessed by this model (what a killed scan left, or a new or changed ad)."""
+    keys = {index: (str(record.data["id"]), hash_text(normalize_text(record.data["text"]).text))
+            for index, record in enumerate(batch)
+            if record.data is not None and isinstance(record.data.get("id"), (str, int))
+            and isinstance(record.data.get("text"), str)}
+    if not keys:
+        return batch
+    ids = [ad_id for ad_id, _ in keys.values()]
+    with shared_store(options.db_url).begin() as session:
+        stored = find_content_hashes(session, ids)
+        verdicts = find_verdicts(session, [i for i in ids if i in stored], ref.sha256)
+    done = {index for index, (ad_id, content) in keys.items()
+            if stored.get(ad_id) == content and ad_id in verdicts}
+    if not done:
+        return batch
+    tally.add_done([verdicts[keys[index][0]] for index in sorted(done)])
+    return [record for index, record in enumerate(batch) if index not in done]
+
+
+def _store_assessed_batch(assessed: AssessedBatch, options: ScanOptions,
+                          tally: ScanTally) -> None:
+    for item in assessed.scored:
         if item.problem is not None:
             tally.add_problem(item.record.location, item.problem)
-    assessed = [item for item in scored if item.assessment is not None]
-    if assessed:
-        tally.add_batch(store_assessed(db_url, tally.scan_id, [item.ad for item in assessed],
-                                       [item.assessment for item in assessed]))
+    kept = [item for item in assessed.scored if item.assessment is not None and item.ad]
+    if kept:
+        tally.add_batch(store_assessed(
+            options.db_url, tally.scan_id, [item.ad for item in kept],
+            [item.assessment for item in kept], assessed.prepared))
+    flagged = tally.risk_counts["medium"] + tally.risk_counts["high"]
+    get_run_logger().info(
+        "%s: %d records, %d new ads, %d already stored, %d flagged, %d re-posts, %d errors",
+        tally.source, tally.records_read, tally.ads_new, tally.ads_seen,
+        flagged, tally.reposts, tally.error_count)
+    report(ScanProgress(tally.source, tally.records_read, tally.ads_new, flagged, tally.reposts))
 
 
-def _log_summary(summary: ScanSummary) -> None:
+def log_summary(summary: ScanSummary) -> None:
+    """The scan's problems and counts in the Prefect log (never ad text)."""
     logger = get_run_logger()
     for problem in summary.errors:
         logger.warning("Skipped %s: %s", problem.location, problem.message)
@@ -142,6 +250,7 @@ def _log_summary(summary: ScanSummary) -> None:
                        "text and did not store their assessments", summary.ads_changed)
     risks = ", ".join(f"{risk} {count}" for risk, count in summary.risk_counts.items())
     logger.info("Scan %d: %d records, %d errors, %d new ads, %d already stored, "
-                "%d new assessments; risk: %s", summary.scan_id, summary.records_read,
-                summary.error_count, summary.ads_new, summary.ads_seen,
-                summary.assessments_new, risks)
+                "%d new assessments, %d entities, %d re-posts, %d clusters touched; risk: %s",
+                summary.scan_id, summary.records_read, summary.error_count, summary.ads_new,
+                summary.ads_seen, summary.assessments_new,
+                summary.entities, summary.reposts, summary.clusters_touched, risks)
