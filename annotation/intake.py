@@ -40,6 +40,8 @@ class BatchCounts:
     entities: int = 0
     reposts: int = 0
     clusters_touched: int = 0
+    linked: int = 0
+    repost_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,8 @@ def store_batch(store: Store, scan_id: int, ads: Sequence[Ad],
         risks=tuple((a.ad_id, a.risk) for a in kept),
         flagged=tuple(FlaggedAd.from_assessment(a) for a in kept if a.risk != "low"),
         entities=links.entities, reposts=len(links.reposts),
-        clusters_touched=links.clusters_touched)
+        clusters_touched=links.clusters_touched, linked=links.ads,
+        repost_seconds=links.repost_seconds)
 
 
 @dataclass
@@ -114,6 +117,8 @@ class ScanTally:
     reposts: int = 0
     clusters_touched: int = 0
     skipped_done: int = 0
+    linked: int = 0
+    repost_seconds: float = 0.0
     _counted_ids: set[str] = field(default_factory=set)
 
     def add_records(self, count: int) -> None:
@@ -132,6 +137,8 @@ class ScanTally:
         self.entities += counts.entities
         self.reposts += counts.reposts
         self.clusters_touched += counts.clusters_touched
+        self.linked += counts.linked
+        self.repost_seconds += counts.repost_seconds
         for ad_id, risk in counts.risks:
             if ad_id not in self._counted_ids:  # the same ad twice in one source counts once
                 self._counted_ids.add(ad_id)

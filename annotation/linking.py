@@ -21,6 +21,7 @@ offer many times under many names, and a large cluster is a reason to look soone
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -73,6 +74,7 @@ class LinkCounts:
     near_duplicates: int = 0
     clusters_touched: int = 0
     reposts: tuple[tuple[str, str], ...] = ()
+    repost_seconds: float = 0.0  # time spent finding re-posts (the near-duplicate cost)
 
 
 def prepare_ads(ads: Sequence[Ad], key: bytes | None) -> list[PreparedAd]:
@@ -97,7 +99,9 @@ def link_ads(session: Session, prepared: Sequence[PreparedAd], *,
     if not todo:
         return LinkCounts()
     entity_count = save_entities(session, {item.ad_id: item.entities for item in todo})
+    started = time.perf_counter()
     links = _find_reposts(session, todo, threshold)
+    repost_seconds = time.perf_counter() - started
     save_links(session, links, now)
     touched = _cluster(session, todo, links, max_contact_ads, now)
     reposts = tuple((link.ad_id, link.duplicate_of) for link in links if link.duplicate_of)
@@ -105,7 +109,8 @@ def link_ads(session: Session, prepared: Sequence[PreparedAd], *,
         ads=len(todo), entities=entity_count,
         exact_duplicates=sum(1 for link in links if link.duplicate_of and not link.indexed),
         near_duplicates=sum(1 for link in links if link.duplicate_of and link.indexed),
-        clusters_touched=touched, reposts=reposts)  # type: ignore[arg-type]
+        clusters_touched=touched, reposts=reposts,  # type: ignore[arg-type]
+        repost_seconds=repost_seconds)
 
 
 def cluster_boost(cluster_size: int) -> float:

@@ -1,13 +1,17 @@
-"""The detect benchmark: throughput and peak memory, beside bare spaCy tokenization."""
+"""The benchmarks: `detect` throughput and peak memory beside bare spaCy tokenization, and
+what a whole scan costs as the store grows (the stream of ads and its measures; the
+scan itself is run by `centinela bench --scan`)."""
 
 from __future__ import annotations
 
 import itertools
+import json
 import resource
 import time
 import tracemalloc
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from corpora.records import Ad
 from models.detector import Detector
@@ -69,3 +73,63 @@ def run_benchmark(ads: Sequence[Ad], detector: Detector, batch_size: int = 256) 
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return BenchResult(ads=len(ads), detect_seconds=elapsed, tokenize_seconds=tokenize,
                        peak_traced_mb=peak / 1e6, peak_rss_mb=rss_mb)
+
+
+@dataclass(frozen=True)
+class ScanSample:
+    """The state of a benchmarked scan after one stored batch."""
+
+    records: int
+    seconds: float
+    rss_mb: float
+    linked: int
+    repost_seconds: float
+
+
+def cycled_real_ads(folder: Path, n: int) -> Iterator[dict[str, object]]:
+    """`n` records cycling through the real ads in `folder` (*.jsonl), each with a new id.
+
+    From the second cycle on, each text ends with a reference line, so a copy is a near
+    duplicate of its original (found through the LSH index) rather than an exact one.
+    """
+    files = sorted(folder.glob("*.jsonl"))
+    if not files:
+        raise FileNotFoundError(f"no *.jsonl ads in {folder}")
+    produced, cycle = 0, 0
+    while produced < n:
+        for path in files:
+            with path.open(encoding="utf-8") as stream:
+                for line in stream:
+                    if produced >= n:
+                        return
+                    ad = json.loads(line)
+                    text = ad["text"] if cycle == 0 else f"{ad['text']}\nRef. {cycle}-{produced}"
+                    yield {"id": f"bench-{produced}", "lang": ad.get("lang"),
+                           "country": ad.get("country"), "title": ad.get("title"), "text": text}
+                    produced += 1
+        cycle += 1
+
+
+def near_duplicate_cost(samples: Sequence[ScanSample], mark: int, window: int) -> float | None:
+    """Seconds spent finding re-posts per ad linked, over the `window` records up to
+    `mark` (None when the scan did not get that far)."""
+    before = [s for s in samples if s.records <= mark - window]
+    upto = [s for s in samples if s.records <= mark]
+    if not upto or upto[-1].records < mark * 0.95:
+        return None
+    start = before[-1] if before else ScanSample(0, 0.0, 0.0, 0, 0.0)
+    end = upto[-1]
+    linked = end.linked - start.linked
+    return (end.repost_seconds - start.repost_seconds) / linked if linked else None
+
+
+def current_rss_mb() -> float:
+    """This process's resident memory now (Linux), else its peak."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

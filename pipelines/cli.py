@@ -10,6 +10,7 @@ from pipelines.commands.corpus import corpus_app
 from pipelines.commands.detect import detect
 from pipelines.commands.evaluate import evaluate
 from pipelines.commands.scan import scan
+from pipelines.commands.schedule import schedule
 from pipelines.commands.train import train
 
 app = typer.Typer(
@@ -37,6 +38,7 @@ def main() -> None:
 app.command("detect")(detect)
 app.command("bench")(bench)
 app.command("scan")(scan)
+app.command("schedule")(schedule)
 app.command("train")(train)
 app.command("evaluate")(evaluate)
 app.add_typer(corpus_app, name="corpus")

@@ -22,6 +22,8 @@ class ScanProgress:
     flagged: int
     reposts: int
     done: bool = False
+    linked: int = 0  # ads linked so far, and the time spent finding their re-posts
+    repost_seconds: float = 0.0
 
 
 Watcher = Callable[[ScanProgress], None]

@@ -47,9 +47,13 @@ _NUMBER_WORDS = {**{w: str(n) for w, n in _UNITS.items()},
                  **{w: str(n) for w, n in _TENS.items()}}
 # Every lowercase spelling of a number word (accents or not), for a quick count.
 NUMBER_WORDS: frozenset[str] = frozenset(_NUMBER_WORDS) | frozenset(_ACCENTED)
+# A token: one digit or a number word; anything between two tokens is a gap, and a gap
+# with letters (another word) ends a run, except "y"/"e" after a tens word. Only tokens
+# are visited: ads are long.
+_TOKEN = re.compile(r"\d|\b(?:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
+                    + r")\b")
+_CONJUNCTION = re.compile(r"[\s,]*\b(?:" + "|".join(_AND) + r")\b[\s,]*")
 
-# A token: one digit, or a word. Anything else between two tokens is a separator.
-_TOKEN = re.compile(r"\d|[^\W\d_]+")
 _MAX_GAP = 4  # characters of separator (spaces, dots, emojis...) allowed between tokens
 _KEYCAP = re.compile("\ufe0f?\u20e3?")
 _GAP_BREAKS = re.compile(r"[^\W\d_]")  # letters between two tokens end a run
@@ -88,27 +92,21 @@ def digit_runs(text: str, min_digits: int = 8) -> list[DigitRun]:
             runs.append(DigitRun(parts[0][0], end, digits))
         parts.clear()
 
-    joined = False  # "y"/"e" seen after a tens word: a unit may complete it
     for match in _TOKEN.finditer(folded):
         token, start, end = match.group(), match.start(), match.end()
-        if (parts or tens) and _breaks_run(folded[last_end:start]):
+        gap = folded[last_end:start] if last_end >= 0 else ""
+        joined = tens is not None and _CONJUNCTION.fullmatch(gap) is not None
+        if (parts or tens) and not joined and _breaks_run(gap):
             close()
-            joined = False
-        if tens is not None and token in _AND and not joined:
-            joined = True  # "cincuenta y cinco", "vinte e um"
-        elif tens is not None and joined and _UNITS.get(token, 0) > 0:
-            parts.append((tens[0], end, str(tens[2] + _UNITS[token])))
-            tens, joined = None, False
+        if joined and _UNITS.get(token, 0) > 0 and tens is not None:
+            parts.append((tens[0], end, str(tens[2] + _UNITS[token])))  # "cincuenta y cinco"
+            tens = None
         elif token in _TENS:
             flush_tens()
-            tens, joined = (start, end, _TENS[token]), False
-        elif token.isdigit() or token in _NUMBER_WORDS:
-            flush_tens()
-            joined = False
-            parts.append((start, end, token if token.isdigit() else _NUMBER_WORDS[token]))
+            tens = (start, end, _TENS[token])
         else:
-            close()
-            joined = False
+            flush_tens()
+            parts.append((start, end, token if token.isdigit() else _NUMBER_WORDS[token]))
         last_end = end
     close()
     return runs

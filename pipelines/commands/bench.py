@@ -1,4 +1,4 @@
-"""`centinela bench`: how fast `detect` runs here."""
+"""`centinela bench`: how fast `detect` runs here, or (`--scan`) a whole scan."""
 
 from __future__ import annotations
 
@@ -13,14 +13,44 @@ SAMPLE_PATH = Path(__file__).resolve().parents[2] / "corpora" / "sample" / "ads.
 
 
 def bench(
-    n: Annotated[int, typer.Option("-n", min=1, help="How many ads to score.")] = 5000,
+    n: Annotated[int | None, typer.Option(
+        "-n", min=1, help="How many ads (default: 5,000; with --scan 100,000).")] = None,
     source: Annotated[Path, typer.Option(
         help="JSONL ads to cycle through (default: the bundled sample).")] = SAMPLE_PATH,
     model: Annotated[str | None, typer.Option(help="Registered detector name.")] = None,
     batch_size: Annotated[int, typer.Option(min=1)] = 256,
+    scan: Annotated[bool, typer.Option(
+        "--scan", help="Benchmark a whole scan instead: real ads (--real-ads) cycled with "
+                       "new ids, into a fresh store (--db), with entities, re-posts and "
+                       "clusters; prints ads/s, memory and the near-duplicate cost per ad at "
+                       "10k, 50k and 100k ads.")] = False,
+    real_ads: Annotated[Path | None, typer.Option(
+        "--real-ads", metavar="PATH", help="With --scan: folder of real ads (*.jsonl; "
+                                           "default ../shared/data/real-ads beside the "
+                                           "project).")] = None,
+    db: Annotated[str | None, typer.Option(
+        "--db", metavar="URL", help="With --scan: a PostgreSQL database to bench in (a "
+                                    "schema made and dropped for it); default a new "
+                                    "SQLite file.")] = None,
+    runner: Annotated[str, typer.Option(help="With --scan: local or dask.")] = "local",
+    workers: Annotated[int, typer.Option(min=1, help="With --runner dask: workers.")] = 2,
 ) -> None:
     """Score N ads (the bundled sample, repeated) on one core and print ads/second and
-    peak memory, beside the time a bare spaCy tokenization of the same texts takes."""
+    peak memory, beside the time a bare spaCy tokenization of the same texts takes; or,
+    with --scan, run N ads through the whole scan and print what it costs as the store
+    grows. A benchmark, not a test: run it on a quiet machine and repeat it."""
+    settings = Settings.from_env()
+    if scan:
+        from evaluation.report import DEFAULT_REAL_ADS
+        from pipelines.commands.scan_bench import run_scan_bench
+
+        if runner not in ("local", "dask"):
+            raise typer.BadParameter("local or dask", param_hint="--runner")
+        run_scan_bench(n or 100_000, real_ads or DEFAULT_REAL_ADS, db, model or settings.model, settings.home,
+                       batch_size if batch_size != 256 else 512, runner,  # type: ignore[arg-type]
+                       workers)
+        return
+    n = n or 5000
     from rich.console import Console
     from rich.table import Table
 
@@ -32,7 +62,7 @@ def bench(
     with source.open("rb") as stream:
         ads = [built.ad for built in build_ads(read_jsonl(stream, str(source)))
                if built.ad is not None]
-    detector = load_detector(model or Settings.from_env().model)
+    detector = load_detector(model or settings.model)
     result = run_benchmark(repeat_ads(ads, n), detector, batch_size)
     table = Table(title=f"centinela detect benchmark ({detector.ref.name} v{detector.ref.version})")
     table.add_column("measure")

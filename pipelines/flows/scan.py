@@ -235,7 +235,8 @@ def _store_assessed_batch(assessed: AssessedBatch, options: ScanOptions,
         "%s: %d records, %d new ads, %d already stored, %d flagged, %d re-posts, %d errors",
         tally.source, tally.records_read, tally.ads_new, tally.ads_seen,
         flagged, tally.reposts, tally.error_count)
-    report(ScanProgress(tally.source, tally.records_read, tally.ads_new, flagged, tally.reposts))
+    report(ScanProgress(tally.source, tally.records_read, tally.ads_new, flagged, tally.reposts,
+                        linked=tally.linked, repost_seconds=tally.repost_seconds))
 
 
 def log_summary(summary: ScanSummary) -> None:

@@ -1,0 +1,145 @@
+"""`centinela schedule` for real: it starts a Prefect server on 127.0.0.1, serves one
+deployment per scheduled source with its cron, runs a scan when asked, and stops its
+server when stopped."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from annotation.store import open_store
+from annotation.store.tables import AdRow
+from corpora.sources.config import load_sources_file
+from pipelines.cli import app
+from pipelines.schedules import build_deployments
+
+SOURCES = '''allow_hosts = ["empleos.example.org"]
+[[source]]
+name = "dump"
+kind = "jsonl"
+path = "dump.jsonl"
+lang = "es"
+country = "MX"
+schedule = "0 */6 * * *"
+
+[[source]]
+name = "feed"
+kind = "rss"
+url = "https://empleos.example.org/feed.xml"
+schedule = "30 2 * * 1"
+
+[[source]]
+name = "by-hand"
+kind = "csv"
+path = "x.csv"
+'''
+
+
+def write_sources(tmp_path: Path) -> Path:
+    (tmp_path / "dump.jsonl").write_text("\n".join(json.dumps(ad) for ad in [
+        {"id": "s1", "text": "Cajero para tienda, sueldo fijo y prestaciones."},
+        {"id": "s2", "text": "Viaje pagado a Europa, nosotros guardamos tu pasaporte."},
+    ]) + "\n", encoding="utf-8")
+    path = tmp_path / "sources.toml"
+    path.write_text(SOURCES, encoding="utf-8")
+    return path
+
+
+def test_one_deployment_per_scheduled_source(tmp_path: Path) -> None:
+    deployments = build_deployments(load_sources_file(write_sources(tmp_path)))
+    assert [(d.name, d.schedules[0].schedule.cron, d.parameters["only"]) for d in deployments] \
+        == [("dump", "0 */6 * * *", "dump"), ("feed", "30 2 * * 1", "feed")]
+    assert all(d.parameters["sources_path"] == str(tmp_path / "sources.toml")
+               for d in deployments)
+
+
+def test_schedule_refuses_a_file_without_schedules(tmp_path: Path) -> None:
+    path = write_sources(tmp_path)
+    result = CliRunner().invoke(app, ["schedule", str(path), "--only", "by-hand"])
+    assert result.exit_code == 1 and "no source has a 'schedule'" in result.output
+
+
+@pytest.mark.slow
+def test_schedule_serves_and_runs_a_scan(tmp_path: Path) -> None:
+    path = write_sources(tmp_path)
+    db = tmp_path / "c.db"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect"), CENTINELA_HOME=str(tmp_path / "home"),
+               CENTINELA_DB=f"sqlite:///{db}", CENTINELA_MODEL="indicators.rules.v1",
+               PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "schedule", str(path)], env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout],  # type: ignore[union-attr]
+                     daemon=True).start()
+    try:
+        api_url = _wait_for_server(lines, process)
+        with httpx.Client(base_url=api_url, timeout=10) as client:
+            names = _wait_for_deployments(client)
+            assert names == {"dump", "feed"}
+            [deployment] = client.post("/deployments/filter", json={
+                "deployments": {"name": {"any_": ["dump"]}}}).json()
+            run = client.post(f"/deployments/{deployment['id']}/create_flow_run",
+                              json={}).json()
+            state = _wait_for_run(client, run["id"])
+        assert state == "COMPLETED"
+        with open_store(f"sqlite:///{db}") as store, store.begin() as session:
+            assert session.scalar(select(func.count()).select_from(AdRow)) == 2
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    with pytest.raises(httpx.HTTPError):  # its Prefect server stopped with it
+        httpx.get(f"{api_url}/health", timeout=2)
+
+
+def _wait_for_server(lines: queue.Queue[str], process: subprocess.Popen[str]) -> str:
+    seen = []
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=1)
+        except queue.Empty:
+            assert process.poll() is None, "".join(seen)
+            continue
+        seen.append(line)
+        if "Prefect server (and UI) on " in line:
+            return line.split(" on ", 1)[1].strip() + "/api"
+    raise AssertionError("no server line: " + "".join(seen))
+
+
+def _wait_for_deployments(client: httpx.Client) -> set[str]:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        found = {d["name"] for d in client.post("/deployments/filter", json={}).json()}
+        if len(found) >= 2:
+            return found
+        time.sleep(1)
+    raise AssertionError("the deployments were not registered")
+
+
+def _wait_for_run(client: httpx.Client, run_id: str) -> str:
+    deadline = time.monotonic() + 240
+    state = ""
+    while time.monotonic() < deadline:
+        state = client.get(f"/flow_runs/{run_id}").json()["state"]["type"]
+        if state in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
+            return state
+        time.sleep(1)
+    raise AssertionError(f"the run did not finish (last state {state})")
