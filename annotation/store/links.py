@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from annotation.store.tables import AdLinkRow, LshBandRow
@@ -73,13 +73,16 @@ def find_band_neighbours(session: Session,
                          pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], set[str]]:
     """The stored ads under each (band, bucket) key."""
     found: dict[tuple[int, int], set[str]] = {}
-    keys = list(dict.fromkeys(pairs))
-    for start in range(0, len(keys), _PER_QUERY):
-        chunk = keys[start:start + _PER_QUERY]
+    wanted = set(pairs)
+    buckets = list(dict.fromkeys(bucket for _, bucket in wanted))
+    for start in range(0, len(buckets), _PER_QUERY):
+        # By bucket (indexed): the band is part of the bucket's hash, so a match under
+        # another band is all but impossible, and is dropped here anyway.
         query = (select(LshBandRow.band, LshBandRow.bucket, LshBandRow.ad_id)
-                 .where(tuple_(LshBandRow.band, LshBandRow.bucket).in_(chunk)))
+                 .where(LshBandRow.bucket.in_(buckets[start:start + _PER_QUERY])))
         for band, bucket, ad_id in session.execute(query):
-            found.setdefault((band, bucket), set()).add(ad_id)
+            if (band, bucket) in wanted:
+                found.setdefault((band, bucket), set()).add(ad_id)
     return found
 
 

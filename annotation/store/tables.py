@@ -262,7 +262,8 @@ class LshBandRow(Base):
     __tablename__ = "lsh_bands"
 
     band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    # Looked up by bucket alone: a row-value IN over (band, bucket) makes SQLite scan.
+    bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
     ad_id: Mapped[str] = mapped_column(ForeignKey("ads.id"), primary_key=True)
 
 

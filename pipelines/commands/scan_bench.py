@@ -52,11 +52,13 @@ def run_scan_bench(n: int, real_ads: Path, db: str | None, model: str, home: Pat
             options = {"task_runner": task_runner(runner, None, workers)} \
                 if runner == "dask" else {}
             with local_prefect(), watching(sample):
+                cpu_before = _cpu_seconds()
                 started = time.perf_counter()
                 summary = scan_ads.with_options(**options)(
                     source=str(stream), db_url=SecretStr(db_url), model=model, home=str(home),
                     batch_size=batch_size, top_n=0, in_flight=in_flight(runner, workers))
             seconds = time.perf_counter() - started
+            cpu = _cpu_seconds() - cpu_before
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     title = (f"centinela scan benchmark: {summary.records_read:,} ads, {model}, "
              f"{'SQLite' if (db or 'sqlite').startswith('sqlite') else 'PostgreSQL'}, "
@@ -66,6 +68,9 @@ def run_scan_bench(n: int, real_ads: Path, db: str | None, model: str, home: Pat
     table.add_column("value", justify="right")
     table.add_row("seconds, end to end (after start-up)", f"{seconds:,.1f}")
     table.add_row("ads / second", f"{summary.records_read / seconds:,.0f}")
+    table.add_row("CPU seconds (this process and its workers)", f"{cpu:,.1f}")
+    table.add_row("ads / CPU second (what a busy machine hides)",
+                  f"{summary.records_read / cpu:,.0f}" if cpu else "-")
     table.add_row("new ads / re-posts found", f"{summary.ads_new:,} / {summary.reposts:,}")
     table.add_row("peak RSS of this process (MB)", f"{peak:,.0f}")
     for mark in (m for m in MARKS if m <= n):
@@ -76,6 +81,12 @@ def run_scan_bench(n: int, real_ads: Path, db: str | None, model: str, home: Pat
         if cost is not None:
             table.add_row(f"near-dup cost per ad at {mark:,} (ms)", f"{cost * 1000:.3f}")
     Console().print(table)
+
+
+def _cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)  # Dask workers, once ended
+    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
 
 
 @contextmanager
