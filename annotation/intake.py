@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from annotation.linking import PreparedAd, link_ads
+from annotation.queue import enqueue_flagged
 from annotation.store import FlaggedAd, ScanCounts, Store, save_ads, save_assessments
 from corpora.records import RISK_LEVELS, Ad, Assessment, ModelRef, Risk
 
@@ -70,13 +71,14 @@ class ScanSummary:
 def store_batch(store: Store, scan_id: int, ads: Sequence[Ad],
                 assessments: Sequence[Assessment],
                 prepared: Sequence[PreparedAd] = ()) -> BatchCounts:
-    """Store a batch of ads and their assessments (same order) in one transaction, and
-    link the new ones (`prepared`, same order, from annotation.linking.prepare_ads):
-    their entities, re-posts and clusters.
+    """Store a batch of ads and their assessments (same order) in one transaction, link
+    the new ones (`prepared`, same order, from annotation.linking.prepare_ads): their
+    entities, re-posts and clusters; then queue the flagged ads for review
+    (annotation.queue.enqueue_flagged), which needs the links for review scores.
 
-    Safe to run twice: ads are keyed by id and assessments by (ad, model sha256), and an
-    ad is linked once. An ad whose id is stored with another text keeps the stored text,
-    and its assessment is not stored against it.
+    Safe to run twice: ads are keyed by id, assessments by (ad, model sha256) and queue
+    items by ad, and an ad is linked once. An ad whose id is stored with another text
+    keeps the stored text, and its assessment is not stored against it.
     """
     with store.begin() as session:
         saved = save_ads(session, ads, scan_id)
@@ -86,6 +88,7 @@ def store_batch(store: Store, scan_id: int, ads: Sequence[Ad],
         new = [item for item, outcome in zip(prepared, saved.outcomes, strict=False)
                if outcome == "new"]
         links = link_ads(session, new)
+        enqueue_flagged(session, kept)
     return BatchCounts(
         ads_new=saved.new, ads_seen=saved.seen, ads_changed=saved.changed,
         assessments_new=stored.new,

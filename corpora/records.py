@@ -21,6 +21,7 @@ Decision = Literal["confirm", "dismiss", "escalate"]
 EntityKind = Literal["phone", "email", "url", "handle", "money"]
 
 RISK_LEVELS: tuple[Risk, ...] = ("low", "medium", "high")
+DECISIONS: tuple[Decision, ...] = ("confirm", "dismiss", "escalate")
 SUPPORTED_LANGS: tuple[str, ...] = ("es", "pt")
 
 
@@ -127,13 +128,21 @@ class Assessment(Record):
 
 
 class ReviewDecision(Record):
-    """An investigator's decision on a flagged ad. Decisions are appended, never edited."""
+    """An investigator's decision on a flagged ad. Decisions are appended, never edited.
+
+    `indicators` is the reviewer's corrected set (None: not stated), `evidence` their
+    corrected spans per indicator, `risk` their risk (None: not stated), and
+    `model_sha256` the model whose assessment they reviewed.
+    """
 
     ad_id: str
     reviewer: str
     decision: Decision
     indicators: list[str] | None = None
+    evidence: dict[str, list[Evidence]] = Field(default_factory=dict)
+    risk: Risk | None = None
     note: str = ""
+    model_sha256: str | None = None
     created_at: datetime = Field(default_factory=utc_now)
 
 

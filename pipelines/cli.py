@@ -9,9 +9,13 @@ from pipelines.commands.clusters import clusters_app
 from pipelines.commands.corpus import corpus_app
 from pipelines.commands.detect import detect
 from pipelines.commands.evaluate import evaluate
+from pipelines.commands.export import export_app
+from pipelines.commands.review import queue_app
 from pipelines.commands.scan import scan
 from pipelines.commands.schedule import schedule
+from pipelines.commands.serve import serve
 from pipelines.commands.train import train
+from pipelines.commands.users import users_app
 
 app = typer.Typer(
     name="centinela",
@@ -41,8 +45,12 @@ app.command("scan")(scan)
 app.command("schedule")(schedule)
 app.command("train")(train)
 app.command("evaluate")(evaluate)
+app.command("serve")(serve)
 app.add_typer(corpus_app, name="corpus")
 app.add_typer(clusters_app, name="clusters")
+app.add_typer(users_app, name="users")
+app.add_typer(queue_app, name="queue")
+app.add_typer(export_app, name="export")
 
 
 if __name__ == "__main__":

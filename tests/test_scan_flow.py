@@ -14,8 +14,9 @@ import typer
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from annotation.queue import list_queue
 from annotation.store import list_scans, load_ad, load_assessments, open_store
-from annotation.store.tables import AdRow, AssessmentRow, HitRow
+from annotation.store.tables import AdRow, AssessmentRow, HitRow, QueueItemRow
 from corpora.sources import SourceError
 from models.registry import shared_detector
 from pipelines.commands.scan import scan
@@ -105,6 +106,9 @@ def test_scan_flow_twice_stores_nothing_new(prefect_harness: None, tmp_path: Pat
         assert [(s.id, s.status) for s in scans] == [(second.scan_id, "finished"),
                                                      (first.scan_id, "finished")]
         assert scans[1].counts.ads_new == 4 and scans[0].counts.ads_seen == 5
+        queue = list_queue(session)  # flagged ads entered the review queue once
+        assert [item.ad_id for item in queue.items] == ["mx-001", "mx-003"]
+        assert queue.total == 2 and count_rows(db_url, QueueItemRow) == 2
 
     logs = "".join(capfd.readouterr())
     assert PHONE not in logs and "pasaporte" not in logs and "Zapopan" not in logs

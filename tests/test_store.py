@@ -55,7 +55,8 @@ from corpora.sources.ads import find_unstorable_text
 MODEL = ModelRef(name="fake.pasaporte", version="1", sha256="a" * 64)
 OTHER_MODEL = ModelRef(name="fake.pasaporte", version="2", sha256="b" * 64)
 TABLES = {"scans", "ads", "assessments", "indicator_hits", "review_decisions", "annotations",
-          "audit_log", "alembic_version"}
+          "audit_log", "review_queue", "users", "login_sessions", "login_failures",
+          "alembic_version"}
 
 
 def make_ad(ad_id: str, text: str = "Se busca cajero.", **fields: object) -> Ad:

@@ -37,11 +37,18 @@ def record_audit(session: Session, actor: str, action: str, target: str | None =
                          before=before, after=after))
 
 
-def list_audit(session: Session, *, target: str | None = None,
-               limit: int = 100) -> list[AuditEntry]:
-    """The latest audit rows, newest first, optionally about one target."""
+def list_audit(session: Session, *, target: str | None = None, actor: str | None = None,
+               action: str | None = None, limit: int = 100,
+               offset: int = 0) -> list[AuditEntry]:
+    """The latest audit rows, newest first, optionally about one target, by one actor or
+    of one action (an action ending in '.' matches every action it starts)."""
     query = select(AuditRow).order_by(AuditRow.created_at.desc(), AuditRow.id.desc())
     if target is not None:
         query = query.where(AuditRow.target == target)
+    if actor is not None:
+        query = query.where(AuditRow.actor == actor)
+    if action is not None:
+        query = query.where(AuditRow.action.startswith(action, autoescape=True)
+                            if action.endswith(".") else AuditRow.action == action)
     return [AuditEntry(row.actor, row.created_at, row.action, row.target, row.before, row.after)
-            for row in session.scalars(query.limit(limit))]
+            for row in session.scalars(query.offset(offset).limit(limit))]

@@ -96,6 +96,23 @@ def insert_new(session: Session, table: Table, conflict_columns: Sequence[str]) 
     return insert(table)
 
 
+def upsert(session: Session, table: Table, conflict_columns: Sequence[str],
+           update_columns: Sequence[str]) -> Insert:
+    """An INSERT that, on a clash on `conflict_columns`, updates `update_columns` of the
+    existing row from the new one instead (SQLite and PostgreSQL: ON CONFLICT DO UPDATE)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:
+        raise NotImplementedError(f"upsert is not available on {dialect}")
+    statement = dialect_insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=list(conflict_columns),
+        set_={name: statement.excluded[name] for name in update_columns})
+
+
 def _create_sqlite_engine(url: URL, engine_options: dict[str, Any]) -> Engine:
     database = url.database or ""
     in_memory = database in ("", ":memory:") or "mode=memory" in database

@@ -26,11 +26,17 @@ def list_review_decisions(session: Session, ad_id: str) -> list[ReviewDecision]:
     """Every decision on one ad, oldest first."""
     query = (select(ReviewDecisionRow).where(ReviewDecisionRow.ad_id == ad_id)
              .order_by(ReviewDecisionRow.created_at, ReviewDecisionRow.id))
-    return [
-        ReviewDecision(ad_id=row.ad_id, reviewer=row.reviewer, decision=row.decision,
-                       indicators=row.indicators, note=row.note, created_at=row.created_at)
-        for row in session.scalars(query)
-    ]
+    return [decision_from_row(row) for row in session.scalars(query)]
+
+
+def decision_from_row(row: ReviewDecisionRow) -> ReviewDecision:
+    return ReviewDecision(
+        ad_id=row.ad_id, reviewer=row.reviewer, decision=row.decision,  # type: ignore[arg-type]
+        indicators=row.indicators,
+        evidence={ind: [Evidence(**span) for span in spans]
+                  for ind, spans in (row.evidence or {}).items()},
+        risk=row.risk, note=row.note, model_sha256=row.model_sha256,  # type: ignore[arg-type]
+        created_at=row.created_at)
 
 
 def append_annotation(session: Session, annotation: Annotation) -> None:

@@ -5,8 +5,10 @@ One row type per stored record: `AdRow` for `Ad`, `AssessmentRow` + `HitRow` for
 `ScanRow` (one run of the scan flow) and `AuditRow` (who changed what). Linking ads:
 `AdEntityRow` (contacts and amounts found in an ad, contacts only as HMAC pseudonyms),
 `AdLinkRow` (an ad's fingerprint, the ad it re-posts, its cluster), `LshBandRow` (the
-near-duplicate index) and `ClusterRow`. Review decisions,
-annotations and audit rows are append-only: the ORM refuses to update or delete them.
+near-duplicate index) and `ClusterRow`. Reviewing: `QueueItemRow` (a flagged ad in the
+review queue, with its lease) and the accounts, `UserRow`, `LoginSessionRow` and
+`LoginFailureRow`. Review decisions, annotations and audit rows are append-only: the ORM
+refuses to update or delete them.
 
 A change here needs a new migration in `migrations/versions/`; a test compares the two.
 All times are stored in UTC and read back timezone-aware; a naive time is taken as UTC.
@@ -20,9 +22,11 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
+    Index,
     LargeBinary,
     MetaData,
     SmallInteger,
@@ -151,11 +155,14 @@ class HitRow(Base):
     """An `IndicatorHit` of an assessment; `evidence` is a list of {start, end, text}."""
 
     __tablename__ = "indicator_hits"
+    # By indicator, then assessment: the review queue's indicator filter reads only this.
+    __table_args__ = (Index("ix_indicator_hits_indicator_id_assessment_id", "indicator_id",
+                            "assessment_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assessment_id: Mapped[int] = mapped_column(
         ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
-    indicator_id: Mapped[str] = mapped_column(String(), index=True)
+    indicator_id: Mapped[str] = mapped_column(String())
     score: Mapped[float] = mapped_column(Float)
     strength: Mapped[str] = mapped_column(String(6))
     detector: Mapped[str] = mapped_column(String())
@@ -165,7 +172,8 @@ class HitRow(Base):
 
 
 class ReviewDecisionRow(Base):
-    """A `ReviewDecision`. Append-only: a new decision is a new row."""
+    """A `ReviewDecision`; `evidence` maps indicator ids to lists of {start, end, text}.
+    Append-only: a new decision is a new row."""
 
     __tablename__ = "review_decisions"
 
@@ -174,7 +182,10 @@ class ReviewDecisionRow(Base):
     reviewer: Mapped[str] = mapped_column(String())
     decision: Mapped[str] = mapped_column(String(10))
     indicators: Mapped[list[Any] | None]
+    evidence: Mapped[dict[str, Any] | None]
+    risk: Mapped[str | None] = mapped_column(String(6))
     note: Mapped[str] = mapped_column(Text, default="")
+    model_sha256: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
 
 
@@ -265,6 +276,82 @@ class LshBandRow(Base):
     # Looked up by bucket alone: a row-value IN over (band, bucket) makes SQLite scan.
     bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
     ad_id: Mapped[str] = mapped_column(ForeignKey("ads.id"), primary_key=True)
+
+
+class QueueItemRow(Base):
+    """A flagged ad in the review queue: one row per ad, following its latest assessment.
+
+    `state` caches the latest review decision ('open' before any); the decisions table
+    stays the record. Language, source, country and date are copied from the ad so that
+    filtering the queue needs no join. A lease (`lease_owner` until `lease_expires_at`)
+    hands the item to one reviewer at a time.
+    """
+
+    __tablename__ = "review_queue"
+    __table_args__ = (
+        # Review order within a state and across states, carrying the columns filtered on
+        # most so that rows are skipped before they are read; and the facets a queue page
+        # counts by, so that counting reads only an index (state first: with risk first,
+        # SQLite would pick it for the all-states list and sort every row).
+        Index("ix_review_queue_state_score", "state", "score", "first_seen_at", "risk",
+              "assessment_id"),
+        Index("ix_review_queue_score", "score", "first_seen_at", "risk", "assessment_id"),
+        Index("ix_review_queue_facets", "state", "risk", "lang", "country", "source",
+              "ad_date", "assessment_id"),
+    )
+
+    ad_id: Mapped[str] = mapped_column(ForeignKey("ads.id"), primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
+    risk: Mapped[str] = mapped_column(String(6))
+    score: Mapped[float] = mapped_column(Float)
+    lang: Mapped[str] = mapped_column(String(3))
+    source: Mapped[str] = mapped_column(String(), index=True)
+    country: Mapped[str | None] = mapped_column(String())
+    ad_date: Mapped[datetime]
+    first_seen_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(10))
+    decided_at: Mapped[datetime | None]
+    lease_owner: Mapped[str | None] = mapped_column(String(), index=True)
+    lease_expires_at: Mapped[datetime | None]
+
+
+class UserRow(Base):
+    """An account: a unique name, one role, an argon2 password hash; never deleted."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String())
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime]
+    password_changed_at: Mapped[datetime]
+
+
+class LoginSessionRow(Base):
+    """A signed-in browser: the sha256 of its cookie token (never the token) and its CSRF
+    token; deleted at logout, ignored once expired."""
+
+    __tablename__ = "login_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class LoginFailureRow(Base):
+    """A failed sign-in, kept for rate limiting (by name and by client address)."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), index=True)
+    client: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class AppendOnlyError(RuntimeError):

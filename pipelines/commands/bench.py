@@ -29,16 +29,28 @@ def bench(
                                            "default ../shared/data/real-ads beside the "
                                            "project).")] = None,
     db: Annotated[str | None, typer.Option(
-        "--db", metavar="URL", help="With --scan: a PostgreSQL database to bench in (a "
-                                    "schema made and dropped for it); default a new "
+        "--db", metavar="URL", help="With --scan or --queue: a PostgreSQL database to bench "
+                                    "in (a schema made and dropped for it); default a new "
                                     "SQLite file.")] = None,
     runner: Annotated[str, typer.Option(help="With --scan: local or dask.")] = "local",
     workers: Annotated[int, typer.Option(min=1, help="With --runner dask: workers.")] = 2,
+    queue: Annotated[bool, typer.Option(
+        "--queue", help="Benchmark the review queue instead: store N assessed ads (default "
+                        "100,000) and time the queue page and claim_next.")] = False,
+    repeats: Annotated[int, typer.Option(min=5, help="With --queue: runs per "
+                                                     "operation.")] = 200,
 ) -> None:
     """Score N ads (the bundled sample, repeated) on one core and print ads/second and
     peak memory, beside the time a bare spaCy tokenization of the same texts takes; or,
     with --scan, run N ads through the whole scan and print what it costs as the store
-    grows. A benchmark, not a test: run it on a quiet machine and repeat it."""
+    grows; or, with --queue, p50/p95 of the review queue page's server time and of
+    claim_next with N assessed ads stored. A benchmark, not a test: run it on a quiet
+    machine and repeat it."""
+    if queue:
+        from pipelines.commands.bench_queue import bench_queue
+
+        bench_queue(n or 100_000, db, repeats)
+        return
     settings = Settings.from_env()
     if scan:
         from evaluation.report import DEFAULT_REAL_ADS

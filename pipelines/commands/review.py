@@ -1,0 +1,227 @@
+"""`centinela queue ...`: the review queue from the command line (thin over
+annotation.queue and annotation.decisions, like the web app)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from pipelines.commands.database import DB_HELP, open_cli_store
+from pipelines.settings import Settings
+
+if TYPE_CHECKING:
+    from rich.text import Text
+
+    from annotation.queue import AdReview, QueueFilters
+    from corpora.contacts import Contact
+
+queue_app = typer.Typer(
+    help="The review queue: flagged ads in risk order, claimed one at a time, decided by "
+         "a person (confirm, dismiss, escalate).",
+    no_args_is_help=True)
+
+DbOption = Annotated[str | None, typer.Option("--db", metavar="URL", help=DB_HELP)]
+UserOption = Annotated[str, typer.Option("--user", help="Your user name (see `centinela "
+                                                        "users list`).")]
+Lang = Annotated[str | None, typer.Option(help="es or pt.")]
+Risk = Annotated[str | None, typer.Option(help="high, medium or low (default: medium or high).")]
+Indicator = Annotated[str | None, typer.Option(help="An indicator id, e.g. FEE_OR_DEBT.")]
+Source = Annotated[str | None, typer.Option(help="The ads' source.")]
+Country = Annotated[str | None, typer.Option(help="Country code, e.g. MX.")]
+DateFrom = Annotated[str | None, typer.Option("--from", help="First date, YYYY-MM-DD.")]
+DateTo = Annotated[str | None, typer.Option("--to", help="Last date, YYYY-MM-DD.")]
+State = Annotated[str, typer.Option(help="open (not decided), confirm, dismiss, escalate "
+                                         "or any.")]
+_RISK_STYLES = {"high": "bold red", "medium": "yellow", "low": "green"}
+
+
+@queue_app.command("list")
+def list_(lang: Lang = None, risk: Risk = None, indicator: Indicator = None,
+          source: Source = None, country: Country = None, date_from: DateFrom = None,
+          date_to: DateTo = None, state: State = "open",
+          page: Annotated[int, typer.Option(min=1)] = 1,
+          per_page: Annotated[int, typer.Option(min=1, max=1000)] = 20,
+          db: DbOption = None) -> None:
+    """List queued ads, highest score first, with counts per decision state."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from annotation.queue import list_queue
+
+    filters = _filters(locals())
+    with open_cli_store(db or Settings.from_env().db_url) as store, store.begin() as session:
+        listing = list_queue(session, filters, page=page, per_page=per_page)
+    counts = ", ".join(f"{state} {count}" for state, count in listing.state_counts.items())
+    table = Table(title=f"{listing.total} ads (page {listing.page} of {listing.pages}); "
+                        f"{counts}", title_justify="left")
+    for column in ("ad id", "risk hint", "score", "indicators", "lang", "source", "state"):
+        table.add_column(column, overflow="fold")
+    for item in listing.items:
+        holder = item.leased_to()
+        table.add_row(Text(item.ad_id), Text(item.risk, style=_RISK_STYLES[item.risk]),
+                      f"{item.score:.2f}", ", ".join(item.indicators) or "-", item.lang,
+                      Text(item.source), f"with {holder}" if holder else item.state)
+    Console().print(table)
+
+
+@queue_app.command("show")
+def show(ad_id: str, unmask: Annotated[bool, typer.Option(
+             "--unmask", help="Show contact details (needs --user with that permission; "
+                              "audited).")] = False,
+         user: Annotated[str | None, typer.Option("--user", help="Your user name.")] = None,
+         db: DbOption = None) -> None:
+    """Show one ad: its text (contact details masked), indicators with evidence spans,
+    explanation, model and decisions."""
+    from annotation.accounts import require
+    from annotation.queue import load_review
+    from annotation.store import record_audit
+
+    with open_cli_store(db or Settings.from_env().db_url) as store, store.begin() as session:
+        if unmask:
+            name = _allowed(session, require, user or "", "contacts.unmask")
+            record_audit(session, name, "contacts.unmask", f"ad:{ad_id}")
+        review = load_review(session, ad_id)
+    if review is None:
+        typer.echo(f"Error: no ad with id {ad_id!r}", err=True)
+        raise typer.Exit(1)
+    _print_review(review, unmasked=unmask)
+
+
+@queue_app.command("claim")
+def claim(user: UserOption, lang: Lang = None, risk: Risk = None, indicator: Indicator = None,
+          source: Source = None, country: Country = None, date_from: DateFrom = None,
+          date_to: DateTo = None,
+          minutes: Annotated[int, typer.Option(min=1, max=24 * 60,
+                                               help="Lease length.")] = 20,
+          db: DbOption = None) -> None:
+    """Claim the next ad to review (a lease: nobody else gets it meanwhile) and show it."""
+    from datetime import timedelta
+
+    from annotation.accounts import require
+    from annotation.queue import claim_next, load_review
+
+    filters = _filters({**locals(), "state": "open"})
+    with open_cli_store(db or Settings.from_env().db_url) as store:
+        with store.begin() as session:
+            _allowed(session, require, user, "queue.decide")
+            ad_id = claim_next(session, user, filters, lease=timedelta(minutes=minutes))
+        if ad_id is None:
+            typer.echo("No ad left to review with these filters.")
+            return
+        with store.begin() as session:
+            review = load_review(session, ad_id)
+    typer.echo(f"Claimed {ad_id} for {minutes} minutes.")
+    _print_review(review, unmasked=False)
+
+
+@queue_app.command("decide")
+def decide_(
+    ad_id: str, user: UserOption,
+    decision: Annotated[str, typer.Option("--decision", help="confirm, dismiss or escalate.")],
+    add: Annotated[list[str] | None, typer.Option("--add", help="Indicator to add "
+                                                               "(repeatable).")] = None,
+    remove: Annotated[list[str] | None, typer.Option("--remove", help="Indicator to remove "
+                                                                     "(repeatable).")] = None,
+    span: Annotated[list[str] | None, typer.Option(
+        "--span", help="New evidence for an indicator, IND:START-END[,START-END] "
+                       "(end-exclusive character offsets; repeatable). IND: clears it.")] = None,
+    risk: Annotated[str | None, typer.Option(help="Your risk (default: the model's).")] = None,
+    note: Annotated[str, typer.Option(help="A note for the record.")] = "",
+    db: DbOption = None,
+) -> None:
+    """Record a decision on an ad, starting from the model's indicators and spans.
+    Decisions are appended; the latest one is the ad's state."""
+    from annotation.accounts import require
+    from annotation.decisions import DecisionError, build_decision, parse_offsets
+    from annotation.queue import QueueError, decide, load_review
+
+    with open_cli_store(db or Settings.from_env().db_url) as store:
+        try:
+            with store.begin() as session:
+                _allowed(session, require, user, "queue.decide")
+                review = load_review(session, ad_id)
+                if review is None:
+                    raise QueueError(f"no ad with id {ad_id!r}")
+                spans = {}
+                for given in span or []:
+                    indicator, _, offsets = given.partition(":")
+                    spans[indicator.strip()] = parse_offsets(offsets)
+                made = build_decision(review, user, decision, add=add or [],
+                                      remove=remove or [], spans=spans, risk=risk, note=note)
+                decide(session, made)
+        except (DecisionError, QueueError) as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(1) from None
+    typer.echo(f"{made.decision} recorded for {ad_id}: "
+               f"{', '.join(made.indicators or []) or 'no indicators'}, risk {made.risk}.")
+
+
+def _filters(values: dict[str, object]) -> QueueFilters:
+    from annotation.queue import QueueError, QueueFilters
+
+    names = ("lang", "risk", "indicator", "source", "country", "date_from", "date_to", "state")
+    try:
+        return QueueFilters.from_params({name: str(values.get(name) or "") for name in names})
+    except QueueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def _allowed(session, require, name: str, permission: str) -> str:  # type: ignore[no-untyped-def]
+    from annotation.accounts import PermissionDenied
+
+    try:
+        return require(session, name, permission).name
+    except PermissionDenied as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _print_review(review: AdReview, *, unmasked: bool) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    from corpora.contacts import find_contacts
+
+    console = Console()
+    ad, assessment = review.ad, review.assessment
+    text = Text(ad.text)
+    for hit in assessment.hits if assessment else []:
+        for evidence in hit.evidence:
+            text.stylize("bold underline", evidence.start, evidence.end)
+    if not unmasked:
+        text = _masked(text, find_contacts(ad.text))
+    console.print(Text.assemble((f"{ad.id}", "bold"), f"  {ad.lang}  {ad.source}  ",
+                                ad.url or "", "  (contact details masked)" if not unmasked
+                                else "  (contact details shown; audited)"))
+    console.print(text)
+    if assessment:
+        console.print(Text.assemble(
+            ("risk hint ", "dim"), (assessment.risk, _RISK_STYLES[assessment.risk]),
+            f"  score {assessment.score:.2f}  model {assessment.model.name} "
+            f"v{assessment.model.version}"))
+        for hit in assessment.hits:
+            spans = ", ".join(f"{e.start}-{e.end}" for e in hit.evidence) or "no span"
+            console.print(Text(f"  {hit.id} ({hit.strength}, {hit.score:.2f}, "
+                               f"{hit.detector}): {spans}"))
+    state = review.item.state if review.item else "not queued"
+    console.print(Text(f"state: {state}; decisions: {len(review.decisions)}"))
+    for decision in review.decisions:
+        console.print(Text(f"  {decision.created_at:%Y-%m-%d %H:%M} {decision.reviewer} "
+                           f"{decision.decision} {', '.join(decision.indicators or [])}"))
+
+
+def _masked(text: Text, contacts: list[Contact]) -> Text:
+    from rich.text import Text
+
+    from corpora.contacts import MASK_LABELS
+
+    masked = Text()
+    position = 0
+    for contact in contacts:
+        masked.append_text(text[position:contact.start])
+        masked.append(f"[{MASK_LABELS[contact.kind]}]", style="dim")
+        position = contact.end
+    masked.append_text(text[position:])
+    return masked

@@ -1,0 +1,132 @@
+"""The review web app in a real browser: Playwright driving Debian's Chromium against
+`centinela serve` started on a free port. Sign in, open the queue, open the top ad, see
+its highlighted evidence, confirm it with the keyboard, land on the next ad."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from annotation.accounts import add_user
+from annotation.queue import load_review
+from annotation.store import open_store
+from tests.review_data import store_scored
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+PASSWORD = "correct horse battery"
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(),
+                       reason="needs Debian's Chromium (.ci/run installs it: apt-get install "
+                              "-y chromium)"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """`centinela serve` over a store with the review sample and one investigator."""
+    db_url = f"sqlite:///{tmp_path / 'centinela.db'}"
+    with open_store(db_url) as store:
+        store_scored(store)
+        with store.begin() as session:
+            add_user(session, "ana", "investigator", PASSWORD, actor="test")
+    port = _free_port()
+    cli = Path(sys.executable).with_name("centinela")
+    command = [str(cli)] if cli.exists() else [sys.executable, "-m", "pipelines.cli"]
+    process = subprocess.Popen(
+        [*command, "serve", "--port", str(port), "--db", db_url],
+        env={**os.environ, "CENTINELA_HOME": str(tmp_path / "home")},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/login", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"centinela serve did not start:\n{process.communicate()[0]}")
+            time.sleep(0.2)
+        yield base, db_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_review_an_ad_in_a_real_browser(server: tuple[str, str], tmp_path: Path) -> None:
+    from PIL import Image
+    from playwright.sync_api import expect, sync_playwright
+
+    base, db_url = server
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1366, "height": 900})
+            page.set_default_timeout(10_000)
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.on("console", lambda message: errors.append(message.text)
+                    if message.type == "error" else None)
+
+            page.goto(f"{base}/")
+            expect(page).to_have_url(f"{base}/login?next=%2Fqueue")
+            page.get_by_label("User name").fill("ana")
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+
+            expect(page).to_have_url(f"{base}/queue")
+            expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
+            rows = page.locator("table.queue tbody tr")
+            expect(rows).to_have_count(4)
+            rows.first.get_by_role("link").click()
+
+            expect(page).to_have_url(f"{base}/ads/mx-pas")
+            docs = page.locator('#ad-text mark[data-indicators~="DOCS_HANDLED"]')
+            expect(docs).to_have_text("guardamos tu pasaporte")
+            expect(docs).to_be_visible()
+            travel = page.locator('#ad-text mark[data-indicators~="TRAVEL_PAID"]')
+            colours = {mark.evaluate("e => getComputedStyle(e).backgroundColor")
+                       for mark in (docs, travel)}
+            assert len(colours) == 2  # each indicator in its own colour
+            expect(page.locator("#ad-text")).not_to_contain_text("5550")  # masked
+            shot = tmp_path / "ad-page.png"
+            page.screenshot(path=str(shot), full_page=True)
+
+            page.locator("body").press("c")
+            expect(page).to_have_url(f"{base}/ads/br-taxa?notice=decided")
+            expect(page.get_by_text("Decision saved")).to_be_visible()
+            assert not errors, errors
+        finally:
+            browser.close()
+
+    with Image.open(shot) as image:
+        colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
+        assert image.width >= 1000 and image.height >= 800
+    assert colours is not None and len(colours) > 50  # not a blank page
+    with open_store(db_url) as store, store.begin() as session:
+        (decision,) = load_review(session, "mx-pas").decisions
+    assert (decision.reviewer, decision.decision) == ("ana", "confirm")
