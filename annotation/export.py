@@ -1,7 +1,8 @@
 """Reviewer decisions as training data: one record per decision with the ad's id,
 language and source, the corrected indicators, their evidence spans, the risk and the
-note. Contact details in span texts and notes are pseudonymised by default (see
-`corpora.contacts`); offsets still point into the stored ad text.
+note. Contact details in span texts and notes are pseudonymised by default with the
+store's own HMAC pseudonyms (annotation/masking.py); offsets still point into the stored
+ad text.
 """
 
 from __future__ import annotations
@@ -12,26 +13,26 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from annotation.masking import pseudonymise_contacts
 from annotation.store.reviews import decision_from_row
 from annotation.store.tables import AdRow, ReviewDecisionRow
-from corpora.contacts import pseudonymise_contacts
 from corpora.records import ReviewDecision
 
 _BATCH = 1000
 
 
-def iter_decisions(session: Session, secret: str, *, raw_contacts: bool = False,
+def iter_decisions(session: Session, key: bytes, *, raw_contacts: bool = False,
                    history: bool = False) -> Iterator[dict[str, Any]]:
     """Export records, by ad id: the latest decision per ad, or every decision with
     `history`. With `raw_contacts`, contact details stay as written (audit that)."""
-    query = (select(ReviewDecisionRow, AdRow.lang, AdRow.source)
+    query = (select(ReviewDecisionRow, AdRow.lang, AdRow.source, AdRow.country)
              .join(AdRow, AdRow.id == ReviewDecisionRow.ad_id)
              .order_by(ReviewDecisionRow.ad_id, ReviewDecisionRow.created_at,
                        ReviewDecisionRow.id)
              .execution_options(yield_per=_BATCH))
     pending: dict[str, Any] | None = None
-    for row, lang, source in session.execute(query):
-        record = _record(decision_from_row(row), lang, source, secret, raw_contacts)
+    for row, lang, source, country in session.execute(query):
+        record = _record(decision_from_row(row), lang, source, country, key, raw_contacts)
         if history:
             yield record
         else:
@@ -64,10 +65,10 @@ def decisions_dataset(records: list[dict[str, Any]]) -> Any:
     return Dataset.from_list(rows, features=features)
 
 
-def _record(decision: ReviewDecision, lang: str, source: str, secret: str,
+def _record(decision: ReviewDecision, lang: str, source: str, country: str | None, key: bytes,
             raw_contacts: bool) -> dict[str, Any]:
     def clean(text: str) -> str:
-        return text if raw_contacts else pseudonymise_contacts(text, secret)
+        return text if raw_contacts else pseudonymise_contacts(text, key, country)
 
     return {
         "ad_id": decision.ad_id, "lang": lang, "source": source,

@@ -12,8 +12,10 @@ caller owns the transaction:
         decide(session, decision)
 
 An ad enters once, when its latest assessment is `medium` or `high`; a re-scan updates its
-row (the latest assessment wins), never adds a second one. Items are ordered by score,
-then by when they were first seen. A claim leases one item to one reviewer: PostgreSQL
+row (the latest assessment wins), never adds a second one; a re-post of an earlier ad
+(annotation/linking.py) does not enter. Items are ordered by review score (the
+assessment's score raised by the size of the ad's cluster, `linking.review_score`), then
+by when they were first seen. A claim leases one item to one reviewer: PostgreSQL
 picks it with `FOR UPDATE SKIP LOCKED`, SQLite with one `UPDATE ... RETURNING` (its
 writers take turns); an expired lease makes the item claimable again. Decisions are
 appended, never overwritten; the item's state is the latest one. Claims, decisions and
@@ -30,10 +32,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from annotation.linking import review_score
 from annotation.store.ads import load_ad
 from annotation.store.assessments import assessment_from_row
 from annotation.store.audit import record_audit
+from annotation.store.clusters import cluster_sizes
 from annotation.store.db import upsert
+from annotation.store.links import find_reposts
 from annotation.store.reviews import append_review_decision, list_review_decisions
 from annotation.store.tables import AdRow, AssessmentRow, HitRow, QueueItemRow
 from corpora.records import DECISIONS, RISK_LEVELS, Ad, Assessment, ReviewDecision, utc_now
@@ -174,10 +179,11 @@ def enqueue_flagged(session: Session, assessments: Sequence[Assessment], *,
                     actor: str = "scan") -> EnqueueCounts:
     """Put the ads that these stored assessments flag into the queue, once per ad.
 
-    A flagged ad that is not queued yet enters as open. An ad already queued follows its
-    newest assessment (score, risk), whatever that says, and keeps its state, first-seen
-    time and lease. An unflagged ad that is not queued stays out. The ads and
-    assessments must be stored first (same transaction is fine).
+    A flagged ad that is not queued yet enters as open, unless it re-posts an earlier ad.
+    An ad already queued follows its newest assessment (risk, and review score from the
+    score and its cluster's size now), whatever that says, and keeps its state,
+    first-seen time and lease. An unflagged ad that is not queued stays out. The ads,
+    assessments (and links, if any) must be stored first (same transaction is fine).
     """
     latest: dict[str, Assessment] = {}
     for assessment in assessments:
@@ -185,15 +191,18 @@ def enqueue_flagged(session: Session, assessments: Sequence[Assessment], *,
     if not latest:
         return EnqueueCounts(0, 0)
     queued = _queued_ids(session, latest)
+    reposts = find_reposts(session, latest)
+    sizes = cluster_sizes(session, latest)
     now = utc_now()
     rows = []
     for (ad_id, lang, source, country, published_at), assessment_id, assessment in _stored(
             session, latest.values()):
-        if assessment.risk not in FLAGGED and ad_id not in queued:
+        if ad_id not in queued and (assessment.risk not in FLAGGED or ad_id in reposts):
             continue
         rows.append({
             "ad_id": ad_id, "assessment_id": assessment_id, "risk": assessment.risk,
-            "score": assessment.score, "lang": lang, "source": source, "country": country,
+            "score": review_score(assessment.score, sizes.get(ad_id, 1)), "lang": lang,
+            "source": source, "country": country,
             "ad_date": published_at or now, "first_seen_at": now, "updated_at": now,
             "state": "open",
         })

@@ -4,6 +4,7 @@ from 20 threads (and, on PostgreSQL, from several processes)."""
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import threading
 from dataclasses import replace
@@ -29,6 +30,7 @@ from annotation.store import (
     list_audit,
     list_review_decisions,
     open_store,
+    save_ads,
     save_assessments,
 )
 from annotation.store.tables import QueueItemRow, ReviewDecisionRow
@@ -99,6 +101,33 @@ def test_ties_on_score_go_by_first_seen(store: Store) -> None:
     store_scored(store, [later])
     store_scored(store, [earlier])
     assert queued_ids(store) == ["tie-2", "tie-1"]
+
+
+def test_clusters_raise_the_review_score_and_reposts_stay_out(store: Store) -> None:
+    from annotation.linking import link_ads, prepare_ads
+
+    phone = "WhatsApp +52 55 5550 0147"
+    solo = Scored("solo", "Viaje pagado a Chile para cosecha, salida el lunes.", "medium",
+                  0.56, {"TRAVEL_PAID": "Viaje pagado"})
+    first = Scored("pair-1", f"Meseras para crucero, te pagamos el pasaje. {phone}",
+                   "medium", 0.52, {"TRAVEL_PAID": "te pagamos el pasaje"})
+    second = Scored("pair-2", f"Cocineros en el extranjero, pasaje incluido. {phone}",
+                    "medium", 0.4, {"TRAVEL_PAID": "pasaje incluido"})
+    repost = replace(second, ad_id="pair-2-again")
+    items = [solo, first, second, repost]
+    with store.begin() as session:
+        save_ads(session, [item.ad() for item in items])
+        link_ads(session, prepare_ads([item.ad() for item in items], b"k" * 32))
+        save_assessments(session, [item.assessment() for item in items])
+        counts = enqueue_flagged(session, [item.assessment() for item in items])
+    assert counts.new == 3  # the re-post of pair-2 does not enter
+    with store.begin() as session:
+        scores = {item.ad_id: item.score for item in list_queue(session).items}
+    # A cluster of three (a shared phone, a re-post) lifts pair-1 above the solo ad.
+    boost = 0.1 * math.log2(3)
+    assert list(scores) == ["pair-1", "solo", "pair-2"]
+    assert scores["pair-1"] == pytest.approx(1 - 0.48 * (1 - boost))
+    assert scores["solo"] == 0.56
 
 
 # --- filters ----------------------------------------------------------------------------

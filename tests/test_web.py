@@ -222,7 +222,7 @@ def test_contacts_are_masked_until_an_audited_unmask(app, web_store) -> None:
     shown = client.post("/ads/mx-pas/contacts", data={"csrf_token": csrf(client)})
     assert shown.status_code == 200 and "+52 55 5550 0123" in shown.text
     with web_store.begin() as session:
-        (entry,) = list_audit(session, action="contacts.unmask")
+        (entry,) = list_audit(session, action="contact.unmask")
     assert (entry.actor, entry.target) == ("ana", "ad:mx-pas")
 
 

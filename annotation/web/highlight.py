@@ -1,13 +1,12 @@
 """An ad's text cut into segments for display: which indicators' evidence covers each
-part, and which parts are contact details to be masked."""
+part, and which parts are contact details to be masked (see annotation/masking.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from corpora.contacts import MASK_LABELS, Contact, find_contacts
-from corpora.records import Evidence
+from corpora.records import Entity, Evidence
 
 
 @dataclass(frozen=True)
@@ -21,15 +20,15 @@ class Segment:
 
 
 def segment_text(text: str, evidence: Mapping[str, Sequence[Evidence]],
-                 order: Sequence[str], *, mask: bool) -> list[Segment]:
-    """Cut `text` at every evidence boundary (and, with `mask`, hide contact details)."""
-    contacts = find_contacts(text) if mask else []
+                 order: Sequence[str], masked: Sequence[Entity] = ()) -> list[Segment]:
+    """Cut `text` at every evidence boundary, hiding the `masked` contact details."""
+    contacts = [(entity.kind, entity.span.start, entity.span.end) for entity in masked]
     cuts = {0, len(text)}
     for spans in evidence.values():
         for span in spans:
             cuts.update((span.start, span.end))
-    for contact in contacts:
-        cuts.update((contact.start, contact.end))
+    for _, start, end in contacts:
+        cuts.update((start, end))
     rank = {indicator: n for n, indicator in enumerate(order)}
     segments: list[Segment] = []
     bounds = sorted(cut for cut in cuts if 0 <= cut <= len(text))
@@ -38,26 +37,10 @@ def segment_text(text: str, evidence: Mapping[str, Sequence[Evidence]],
             (ind for ind, spans in evidence.items()
              if any(span.start <= start and end <= span.end for span in spans)),
             key=lambda ind: rank.get(ind, len(rank))))
-        contact = _inside(contacts, start)
+        contact = next((c for c in contacts if c[1] <= start < c[2]), None)
         if contact is None:
             segments.append(Segment(text[start:end], covering))
-        elif contact.start == start:
-            segments.append(Segment("", covering, contact.kind))
+        elif contact[1] == start:
+            segments.append(Segment("", covering, contact[0]))
     return segments
 
-
-def mask_contacts(text: str) -> str:
-    """`text` with each contact detail replaced by a label such as '[phone hidden]'."""
-    parts, position = [], 0
-    for contact in find_contacts(text):
-        parts += [text[position:contact.start], f"[{MASK_LABELS[contact.kind]}]"]
-        position = contact.end
-    parts.append(text[position:])
-    return "".join(parts)
-
-
-def _inside(contacts: Sequence[Contact], position: int) -> Contact | None:
-    for contact in contacts:
-        if contact.start <= position < contact.end:
-            return contact
-    return None

@@ -24,7 +24,8 @@ from annotation.queue import (
 )
 from annotation.store import record_audit
 from annotation.web.auth import checked_form, permitted
-from annotation.web.highlight import mask_contacts, segment_text
+from annotation.masking import find_contact_details, mask_contacts
+from annotation.web.highlight import segment_text
 from annotation.web.templating import render
 from corpora.records import DECISIONS, RISK_LEVELS
 
@@ -78,8 +79,10 @@ def unmask_contacts(request: Request, ad_id: str,
                     login: LoginSession = Depends(permitted("contacts.unmask")),
                     form: FormData = Depends(checked_form)) -> Response:
     with request.app.state.store.begin() as session:
-        _review(session, ad_id)  # 404 for an unknown ad, before auditing anything
-        record_audit(session, login.user.name, "contacts.unmask", f"ad:{ad_id}")
+        ad = _review(session, ad_id).ad  # 404 for an unknown ad, before auditing anything
+        shown = len(find_contact_details(ad.text, ad.country))
+        record_audit(session, login.user.name, "contact.unmask", f"ad:{ad_id}",
+                     after={"scope": "ad", "contacts": shown})
     return _render_ad(request, login, ad_id, _filters(form), unmasked=True)
 
 
@@ -119,12 +122,14 @@ def _render_ad(request: Request, login: LoginSession, ad_id: str, filters: Queue
     taxonomy = request.app.state.templates.env.globals["taxonomy"]
     hits = review.assessment.hits if review.assessment else []
     evidence = {hit.id: hit.evidence for hit in hits}
-    mask = not unmasked
-    masked = mask_contacts if mask else (lambda text: text)
+    ad = review.ad
+    hidden = () if unmasked else find_contact_details(ad.text, ad.country)
     return render(request, "ad.html", {
-        "review": review, "ad": review.ad, "assessment": review.assessment, "hits": hits,
-        "segments": segment_text(review.ad.text, evidence, taxonomy.ids, mask=mask),
-        "masked": masked, "unmasked": unmasked, "filters": filters,
+        "review": review, "ad": ad, "assessment": review.assessment, "hits": hits,
+        "segments": segment_text(ad.text, evidence, taxonomy.ids, hidden),
+        "masked": (lambda text: text) if unmasked else (
+            lambda text: mask_contacts(text, ad.country)),
+        "unmasked": unmasked, "filters": filters,
         "filter_items": list(filters.to_params().items()),
         "query": urlencode(filters.to_params()), "risk_levels": RISK_LEVELS,
         "decisions": DECISIONS, "error": error, "form": _form_state(review, form),

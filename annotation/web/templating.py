@@ -9,7 +9,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
-from corpora.contacts import MASK_LABELS
+from annotation.masking import MASK_LABELS
 from corpora.taxonomy import load_taxonomy
 
 

@@ -45,7 +45,8 @@ def decisions(
     Each record has ad_id, lang, source, decision, reviewer, created_at, risk,
     model_sha256, indicators, evidence (indicator -> [{start, end, text}]) and note.
     Contact details (phones, e-mails, handles) in span texts and notes are replaced by
-    HMAC pseudonyms such as [phone:3f9a0c1b2d4e] unless an admin asks for --raw-contacts.
+    the store's HMAC pseudonyms, such as [phone:3f9a...], unless an admin asks for
+    --raw-contacts.
     Offsets point into the stored ad text. Every export is written to the audit log.
     """
     from annotation.accounts import PermissionDenied, require
@@ -65,8 +66,8 @@ def decisions(
                 except PermissionDenied as exc:
                     typer.echo(f"Error: {exc}", err=True)
                     raise typer.Exit(1) from None
-            records = list(iter_decisions(session, settings.secret, raw_contacts=raw_contacts,
-                                          history=history))
+            records = list(iter_decisions(session, settings.secret.encode("utf-8"),
+                                          raw_contacts=raw_contacts, history=history))
             record_audit(session, actor, "decisions.export", None, after={
                 "records": len(records), "format": format.value, "history": history,
                 "raw_contacts": raw_contacts})

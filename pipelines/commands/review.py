@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from annotation.queue import AdReview, QueueFilters
-    from corpora.contacts import Contact
+    from corpora.records import Entity
 
 queue_app = typer.Typer(
     help="The review queue: flagged ads in risk order, claimed one at a time, decided by "
@@ -81,8 +81,10 @@ def show(ad_id: str, unmask: Annotated[bool, typer.Option(
     with open_cli_store(db or Settings.from_env().db_url) as store, store.begin() as session:
         if unmask:
             name = _allowed(session, require, user or "", "contacts.unmask")
-            record_audit(session, name, "contacts.unmask", f"ad:{ad_id}")
         review = load_review(session, ad_id)
+        if unmask and review is not None:
+            record_audit(session, name, "contact.unmask", f"ad:{ad_id}",
+                         after={"scope": "ad", "via": "cli"})
     if review is None:
         typer.echo(f"Error: no ad with id {ad_id!r}", err=True)
         raise typer.Exit(1)
@@ -182,7 +184,7 @@ def _print_review(review: AdReview, *, unmasked: bool) -> None:
     from rich.console import Console
     from rich.text import Text
 
-    from corpora.contacts import find_contacts
+    from annotation.masking import find_contact_details
 
     console = Console()
     ad, assessment = review.ad, review.assessment
@@ -191,7 +193,7 @@ def _print_review(review: AdReview, *, unmasked: bool) -> None:
         for evidence in hit.evidence:
             text.stylize("bold underline", evidence.start, evidence.end)
     if not unmasked:
-        text = _masked(text, find_contacts(ad.text))
+        text = _masked(text, find_contact_details(ad.text, ad.country))
     console.print(Text.assemble((f"{ad.id}", "bold"), f"  {ad.lang}  {ad.source}  ",
                                 ad.url or "", "  (contact details masked)" if not unmasked
                                 else "  (contact details shown; audited)"))
@@ -212,16 +214,16 @@ def _print_review(review: AdReview, *, unmasked: bool) -> None:
                            f"{decision.decision} {', '.join(decision.indicators or [])}"))
 
 
-def _masked(text: Text, contacts: list[Contact]) -> Text:
+def _masked(text: Text, contacts: list[Entity]) -> Text:
     from rich.text import Text
 
-    from corpora.contacts import MASK_LABELS
+    from annotation.masking import MASK_LABELS
 
     masked = Text()
     position = 0
     for contact in contacts:
-        masked.append_text(text[position:contact.start])
+        masked.append_text(text[position:contact.span.start])
         masked.append(f"[{MASK_LABELS[contact.kind]}]", style="dim")
-        position = contact.end
+        position = contact.span.end
     masked.append_text(text[position:])
     return masked
