@@ -8,15 +8,13 @@ afterwards, so tests never see each other's rows.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from annotation.store import Store, open_store
+from annotation.store.db import temporary_schema
 
 PG_URL = os.environ.get("CENTINELA_TEST_PG_URL")
 
@@ -80,17 +78,8 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     if not PG_URL:
         pytest.skip("set CENTINELA_TEST_PG_URL (postgresql+psycopg://...) to test PostgreSQL")
-    schema = f"test_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with temporary_schema(PG_URL, "test") as url:
+        yield url
 
 
 @pytest.fixture

@@ -7,13 +7,14 @@ date with Alembic each time, so nobody ever runs a migration by hand.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, create_engine, event, insert
+from sqlalchemy import Engine, Table, create_engine, event, insert, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -111,6 +112,24 @@ def upsert(session: Session, table: Table, conflict_columns: Sequence[str],
     return statement.on_conflict_do_update(
         index_elements=list(conflict_columns),
         set_={name: statement.excluded[name] for name in update_columns})
+
+
+@contextmanager
+def temporary_schema(pg_url: str | URL, prefix: str = "scratch") -> Iterator[str]:
+    """A URL into a new, empty PostgreSQL schema on the server `pg_url` names (through
+    the connection's search_path), dropped with everything in it on exit. For tests and
+    benchmarks that must not touch anyone's tables."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(pg_url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        url = make_url(pg_url).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def _create_sqlite_engine(url: URL, engine_options: dict[str, Any]) -> Engine:

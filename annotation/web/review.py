@@ -11,6 +11,7 @@ from starlette.datastructures import FormData
 
 from annotation.decisions import DecisionError, build_decision, parse_offsets
 from annotation.logins import LoginSession
+from annotation.masking import find_contact_details, mask_contacts
 from annotation.queue import (
     AdReview,
     LeaseHeldError,
@@ -24,7 +25,6 @@ from annotation.queue import (
 )
 from annotation.store import record_audit
 from annotation.web.auth import checked_form, permitted
-from annotation.masking import find_contact_details, mask_contacts
 from annotation.web.highlight import segment_text
 from annotation.web.templating import render
 from corpora.records import DECISIONS, RISK_LEVELS

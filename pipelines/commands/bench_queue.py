@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 import tempfile
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,8 +42,9 @@ def bench_queue(n: int, db: str | None, repeats: int) -> None:
 
 @contextmanager
 def _scratch_database(db: str | None) -> Iterator[tuple[str, str]]:
-    from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
+
+    from annotation.store.db import temporary_schema
 
     if db is None or make_url(db).get_backend_name() == "sqlite":
         if db is not None and make_url(db).database not in (None, "", ":memory:"):
@@ -53,14 +53,5 @@ def _scratch_database(db: str | None) -> Iterator[tuple[str, str]]:
         with tempfile.TemporaryDirectory(prefix="centinela-bench-") as folder:
             yield f"sqlite:///{Path(folder) / 'bench.db'}", "SQLite"
         return
-    schema = f"centinela_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(db)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        url = make_url(db).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False), "PostgreSQL"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with temporary_schema(db, "centinela_bench") as url:
+        yield url, "PostgreSQL"
