@@ -22,3 +22,9 @@ def printable(text: object) -> str:
 def _escape(match: re.Match[str]) -> str:
     code = ord(match.group())
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable_lines(text: str) -> str:
+    """`text` with every control or bidirectional character but line breaks and tabs
+    replaced by U+FFFD, one for one, so that character offsets into it still hold."""
+    return _UNPRINTABLE.sub(lambda m: m.group() if m.group() in "\n\t" else "\ufffd", text)

@@ -9,6 +9,7 @@ import typer
 
 from pipelines.commands.database import DB_HELP, open_cli_store
 from pipelines.settings import Settings
+from pipelines.terminal import printable, printable_lines
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -60,9 +61,10 @@ def list_(lang: Lang = None, risk: Risk = None, indicator: Indicator = None,
         table.add_column(column, overflow="fold")
     for item in listing.items:
         holder = item.leased_to()
-        table.add_row(Text(item.ad_id), Text(item.risk, style=_RISK_STYLES[item.risk]),
-                      f"{item.score:.2f}", ", ".join(item.indicators) or "-", item.lang,
-                      Text(item.source), f"with {holder}" if holder else item.state)
+        table.add_row(Text(printable(item.ad_id)),
+                      Text(item.risk, style=_RISK_STYLES[item.risk]), f"{item.score:.2f}",
+                      ", ".join(item.indicators) or "-", item.lang,
+                      Text(printable(item.source)), f"with {holder}" if holder else item.state)
     Console().print(table)
 
 
@@ -188,14 +190,15 @@ def _print_review(review: AdReview, *, unmasked: bool) -> None:
 
     console = Console()
     ad, assessment = review.ad, review.assessment
-    text = Text(ad.text)
+    text = Text(printable_lines(ad.text))
     for hit in assessment.hits if assessment else []:
         for evidence in hit.evidence:
             text.stylize("bold underline", evidence.start, evidence.end)
     if not unmasked:
         text = _masked(text, find_contact_details(ad.text, ad.country))
-    console.print(Text.assemble((f"{ad.id}", "bold"), f"  {ad.lang}  {ad.source}  ",
-                                ad.url or "", "  (contact details masked)" if not unmasked
+    console.print(Text.assemble((printable(ad.id), "bold"), f"  {ad.lang}  ",
+                                printable(ad.source), "  ", printable(ad.url or ""),
+                                "  (contact details masked)" if not unmasked
                                 else "  (contact details shown; audited)"))
     console.print(text)
     if assessment:
