@@ -1,8 +1,8 @@
 """Reviewer decisions as training data: one record per decision with the ad's id,
 language and source, the corrected indicators, their evidence spans, the risk and the
-note. Contact details in span texts and notes are pseudonymised by default with the
-store's own HMAC pseudonyms (annotation/masking.py); offsets still point into the stored
-ad text.
+note. Contact details in span texts and notes are pseudonymised by default, as in every
+export (corpora.formats.redaction: the contact's HMAC under the install key); offsets
+still point into the stored ad text.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from annotation.masking import pseudonymise_contacts
 from annotation.store.reviews import decision_from_row
 from annotation.store.tables import AdRow, ReviewDecisionRow
+from corpora.formats.redaction import rewrite_contacts
 from corpora.records import ReviewDecision
 
 _BATCH = 1000
@@ -68,7 +68,7 @@ def decisions_dataset(records: list[dict[str, Any]]) -> Any:
 def _record(decision: ReviewDecision, lang: str, source: str, country: str | None, key: bytes,
             raw_contacts: bool) -> dict[str, Any]:
     def clean(text: str) -> str:
-        return text if raw_contacts else pseudonymise_contacts(text, key, country)
+        return text if raw_contacts else rewrite_contacts(text, key, country).text
 
     return {
         "ad_id": decision.ad_id, "lang": lang, "source": source,

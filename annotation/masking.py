@@ -1,6 +1,6 @@
-"""Contact details in text shown to people or exported: masked on screen, pseudonymised in
-exports. The contacts are the ones `corpora.entities` finds (phones, e-mails, handles),
-so a contact masked here is the one the store links ads by, with the same pseudonym.
+"""Contact details in text shown to people: masked on screen (exports pseudonymise them
+with corpora.formats.redaction). The contacts are the ones `corpora.entities` finds
+(phones, e-mails, handles): a contact masked here is one the store links ads by.
 """
 
 from __future__ import annotations
@@ -22,21 +22,9 @@ def find_contact_details(text: str, country: str | None = None,
 
 def mask_contacts(text: str, country: str | None = None) -> str:
     """`text` with each contact detail replaced by a label such as '[phone hidden]'."""
-    return _replace(text, find_contact_details(text, country),
-                    lambda entity: f"[{MASK_LABELS[entity.kind]}]")
-
-
-def pseudonymise_contacts(text: str, key: bytes, country: str | None = None) -> str:
-    """`text` with each contact detail replaced by its kind and HMAC pseudonym, like
-    '[phone:3f9a...]': the pseudonym the store links ads by, never the value."""
-    return _replace(text, find_contact_details(text, country, key),
-                    lambda entity: f"[{entity.kind}:{entity.pseudonym}]")
-
-
-def _replace(text: str, entities: list[Entity], label) -> str:  # type: ignore[no-untyped-def]
     parts, position = [], 0
-    for entity in entities:
-        parts += [text[position:entity.span.start], label(entity)]
+    for entity in find_contact_details(text, country):
+        parts += [text[position:entity.span.start], f"[{MASK_LABELS[entity.kind]}]"]
         position = entity.span.end
     parts.append(text[position:])
     return "".join(parts)

@@ -1,14 +1,12 @@
-"""Contact details masked on screen and pseudonymised in exports (annotation/masking.py),
-and an ad's text cut into highlighted segments (annotation/web/highlight.py)."""
+"""Contact details masked on screen (annotation/masking.py), and an ad's text cut into
+highlighted segments (annotation/web/highlight.py)."""
 
 from __future__ import annotations
 
-from annotation.masking import find_contact_details, mask_contacts, pseudonymise_contacts
+from annotation.masking import find_contact_details, mask_contacts
 from annotation.web.highlight import segment_text
-from corpora.entities import contact_pseudonym
 from corpora.records import Evidence
 
-KEY = b"k" * 32
 TEXT = "Informes por WhatsApp +52 55 5550 0123 o a rh@empresa.example.com hoy."
 
 
@@ -17,14 +15,6 @@ def test_contacts_are_masked_with_their_kind() -> None:
                                          "[e-mail hidden] hoy.")
     assert mask_contacts("Sueldo de 10.000.000 pesos, inicio 2026-01-31.", "CO") == (
         "Sueldo de 10.000.000 pesos, inicio 2026-01-31.")
-
-
-def test_exports_carry_the_stores_pseudonyms_never_the_values() -> None:
-    text = pseudonymise_contacts(TEXT, KEY, "MX")
-    assert "5550" not in text and "rh@" not in text
-    kind, pseudonym = contact_pseudonym("+52 55 5550 0123", KEY)
-    assert f"[{kind}:{pseudonym}]" in text  # the pseudonym the store links ads by
-    assert pseudonymise_contacts(TEXT, b"another key, 32 bytes long......", "MX") != text
 
 
 def test_masking_hides_contacts_inside_and_outside_evidence() -> None:
