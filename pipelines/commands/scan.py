@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from pipelines.commands.database import masked_url, open_cli_store
 from pipelines.prefect_env import local_prefect
 from pipelines.runners import Runner, in_flight, task_runner
 from pipelines.settings import Settings
@@ -85,9 +86,7 @@ def scan(
     cluster (prefect-dask).
     """
     from rich.console import Console
-    from sqlalchemy.exc import ArgumentError, OperationalError
 
-    from annotation.store import open_store
     from corpora.sources import SourceError, read_source
     from models.registry import UnknownDetectorError, available_detectors
 
@@ -110,12 +109,7 @@ def scan(
             records.close()
         except (OSError, SourceError) as exc:
             _fail(source, exc)
-    try:
-        open_store(db_url).close()  # creates or migrates it, before Prefect starts too
-    except (ArgumentError, ImportError, OSError, OperationalError) as exc:
-        reason = getattr(exc, "orig", None) or exc
-        typer.echo(f"Error: cannot open the store at {_masked(db_url)}: {reason}", err=True)
-        raise typer.Exit(1) from None
+    open_cli_store(db_url).close()  # creates or migrates it, before Prefect starts too
 
     from pydantic import SecretStr
 
@@ -183,7 +177,7 @@ def print_scan_summary(summary: ScanSummary, console: Console, db_url: str) -> N
     console.print(Text.assemble(
         ("Scan ", "bold"), (str(summary.scan_id), "bold"), " of ", printable(summary.source),
         f" with {model.name} v{model.version} (sha256 {model.sha256[:12]}) into ",
-        printable(_masked(db_url))))
+        printable(masked_url(db_url))))
 
     counts = Table(title="Records", title_justify="left", show_header=False)
     counts.add_column(style="bold")
@@ -240,12 +234,3 @@ def _fail(source: Path, exc: Exception) -> NoReturn:
     typer.echo(f"Error: {printable(message)}", err=True)
     raise typer.Exit(1)
 
-
-def _masked(db_url: str) -> str:
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        return make_url(db_url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "(an invalid URL)"
