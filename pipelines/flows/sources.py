@@ -10,6 +10,7 @@ repeated scan does only what is left.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -88,7 +89,7 @@ def _nothing_done(key: str) -> bool:
     return False
 
 
-def _already_fetched(db_url: SecretStr):  # type: ignore[no-untyped-def]
+def _already_fetched(db_url: SecretStr) -> Callable[[str], bool]:
     """Whether an item (a page URL or feed entry id, or a sitemap page key 'URL lastmod')
     is stored already, and not changed since by the sitemap's word."""
     def done(key: str) -> bool:
