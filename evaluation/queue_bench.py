@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from sqlalchemy import text
+
 from annotation.accounts import add_user
 from annotation.logins import start_session
 from annotation.queue import claim_next, decide, enqueue_flagged
@@ -71,6 +73,10 @@ def seed_store(store: Store, n: int, *, batch_size: int = 2000, seed: int = 7,
                                                decision=rng.choice(("confirm", "dismiss"))))
         if progress:
             progress(len(ads))
+    # Planner statistics, as autovacuum (PostgreSQL) or `PRAGMA optimize` (SQLite) keep
+    # them on a database in use; a bulk load leaves none.
+    with store.engine.begin() as connection:
+        connection.execute(text("ANALYZE"))
     return queued
 
 

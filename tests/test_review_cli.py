@@ -136,3 +136,10 @@ def test_decisions_export_as_a_dataset(db_url: str, tmp_path: Path) -> None:
 def test_serve_refuses_a_remote_address_without_allow_remote(db_url: str) -> None:
     result = run("serve", "--host", "0.0.0.0", "--port", "0")
     assert result.exit_code == 2 and "--allow-remote" in result.output
+
+
+def test_the_queue_benchmark_runs(tmp_path: Path) -> None:
+    result = run("bench", "--queue", "-n", "300", "--repeats", "5")
+    assert result.exit_code == 0, result.output
+    for operation in ("queue page: open, top", "claim_next: indicator filter"):
+        assert operation in result.output
