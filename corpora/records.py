@@ -18,6 +18,7 @@ Risk = Literal["low", "medium", "high"]
 Strength = Literal["weak", "medium", "strong"]
 Kind = Literal["legit", "hard_negative", "deceptive"]
 Decision = Literal["confirm", "dismiss", "escalate"]
+AnnotationStatus = Literal["labelled", "unclear", "skipped"]
 EntityKind = Literal["phone", "email", "url", "handle", "money"]
 
 RISK_LEVELS: tuple[Risk, ...] = ("low", "medium", "high")
@@ -147,13 +148,48 @@ class ReviewDecision(Record):
 
 
 class Annotation(Record):
-    """A trainer's labels for one ad: indicators, their evidence spans and the ad's risk."""
+    """A trainer's answer on one ad, appended, never edited.
+
+    `labelled`: the indicators, their evidence spans and the ad's risk. `unclear`: the
+    trainer could not decide (the note says why). `skipped`: passed over for now; the ad
+    comes back later. Only `labelled` answers carry labels. `batch_id` is the batch the ad
+    was handed out in, `model_sha256` the model whose spans were shown pre-filled.
+    """
 
     ad_id: str
     annotator: str
     indicators: list[str] = Field(default_factory=list)
     evidence: dict[str, list[Evidence]] = Field(default_factory=dict)
+    risk: Risk | None = None
+    status: AnnotationStatus = "labelled"
+    note: str = ""
+    batch_id: int | None = None
+    model_sha256: str | None = None
+    created_at: datetime = Field(default_factory=utc_now)
+
+    @model_validator(mode="after")
+    def _check_status(self) -> Annotation:
+        if self.status == "labelled" and self.risk is None:
+            raise ValueError("a labelled answer needs a risk")
+        if self.status != "labelled" and (self.indicators or self.evidence or self.risk):
+            raise ValueError(f"an answer marked {self.status} carries no labels")
+        missing = set(self.evidence) - set(self.indicators)
+        if missing:
+            raise ValueError(f"evidence for indicators not marked: {sorted(missing)}")
+        return self
+
+
+class Adjudication(Record):
+    """The final labels of an ad that trainers disagreed on, and who decided. Appended: the
+    latest adjudication of an ad is its final label."""
+
+    ad_id: str
+    adjudicator: str
+    indicators: list[str] = Field(default_factory=list)
+    evidence: dict[str, list[Evidence]] = Field(default_factory=dict)
     risk: Risk
+    note: str = ""
+    batch_id: int | None = None
     created_at: datetime = Field(default_factory=utc_now)
 
 

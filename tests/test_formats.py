@@ -202,8 +202,9 @@ def test_exports_pseudonymise_contacts_and_move_spans(tmp_path):
     cut = Evidence.from_text(text, text.index("5550"), len(text) - 1)  # starts inside it
     fee = item.annotations[0].evidence["FEE_OR_DEBT"][0]
     tail = Evidence.from_text(text, len(text) - 1, len(text))
-    ana = item.annotations[0].model_copy(update={"evidence": {
-        "FEE_OR_DEBT": [fee], "CONTACT_INFORMAL": [contact, cut], "URGENCY": [tail]}})
+    ana = Annotation(**{**item.annotations[0].model_dump(), "evidence": {
+        "FEE_OR_DEBT": [fee], "CONTACT_INFORMAL": [contact, cut], "URGENCY": [tail]},
+        "indicators": ["FEE_OR_DEBT", "CONTACT_INFORMAL", "URGENCY"]})
     item = item.model_copy(update={"annotations": [ana]})
     with pytest.raises(ValueError, match="install key"):
         write_annotated([item], tmp_path / "x.json", "labelstudio", key=None)

@@ -178,3 +178,11 @@ def test_candidates_come_from_stored_assessments():
     assert disagreement(c) == 1.0
     assert uncertainty(c) == pytest.approx(closeness(0.42, 0.5))
     assert EVALUATION_SLICE_SHARE == 0.1
+
+
+def test_ads_of_one_stored_cluster_count_as_one_for_diversity():
+    pool = [Candidate(f"ad{i}", "es", text_for(200 + i), (ensemble_view(0.0, FEE_OR_DEBT=0.4),),
+                      cluster=7 if i < 3 else None) for i in range(6)]
+    clusters = near_duplicate_clusters(pool)
+    assert len({clusters[f"ad{i}"] for i in range(3)}) == 1
+    assert len(set(clusters.values())) == 4

@@ -18,8 +18,8 @@ Nothing here loads a model; the caller reads thresholds from the model artifacts
 - **Disagreement** between detectors, per indicator: with a share `p` of the detectors
   reporting it, `1 - |2p - 1|` (0 when all agree, 1 at an even split); an ad's
   disagreement combines its indicators by noisy-or, `1 - prod(1 - d)`.
-- **Diversity**: near-duplicate clusters (MinHash, `corpora.duplicates`) are taken in
-  turns: the best ad of each cluster first, then the second best of each, and so on, so a
+- **Diversity**: near-duplicate clusters (MinHash, `corpora.duplicates`, joined with the
+  stored clusters of ads sharing a contact) are taken in turns: the best ad of each cluster first, then the second best of each, and so on, so a
   batch never spends two places on copies of one ad while other clusters wait.
 - **The evaluation slice**: a fixed random share of all ads, chosen by a hash of the ad id
   alone (never by scores, the model or the policy). Every batch draws that share of its
@@ -34,7 +34,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from corpora.duplicates import near_duplicate_groups
+from corpora.duplicates import group_ids, near_duplicate_groups
 from corpora.records import Ad, Assessment
 
 EVALUATION_SLICE_SEED = "centinela-evaluation-slice-v1"
@@ -70,12 +70,14 @@ class DetectorView:
 
 @dataclass(frozen=True)
 class Candidate:
-    """An ad that could go to the trainers, with every detector's view of it."""
+    """An ad that could go to the trainers, with every detector's view of it and the
+    stored cluster it belongs to (ads sharing a contact or a near-copy text), if any."""
 
     ad_id: str
     lang: str
     text: str
     views: tuple[DetectorView, ...]
+    cluster: int | None = None
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,8 @@ def detector_key(assessment: Assessment) -> str:
 
 
 def candidate_from_assessments(ad: Ad, assessments: Sequence[Assessment],
-                               thresholds: Mapping[str, Thresholds]) -> Candidate:
+                               thresholds: Mapping[str, Thresholds],
+                               cluster: int | None = None) -> Candidate:
     """A candidate from an ad's stored assessments (the latest per detector wins);
     `thresholds` maps detector keys (see `detector_key`) to their thresholds."""
     views: dict[str, DetectorView] = {}
@@ -104,7 +107,7 @@ def candidate_from_assessments(ad: Ad, assessments: Sequence[Assessment],
         for hit in assessment.hits:
             scores[hit.id] = max(hit.score, scores.get(hit.id, 0.0))
         views[key] = DetectorView(key, scores, assessment.score, thresholds.get(key))
-    return Candidate(ad.id, ad.lang, ad.text, tuple(views[k] for k in sorted(views)))
+    return Candidate(ad.id, ad.lang, ad.text, tuple(views[k] for k in sorted(views)), cluster)
 
 
 # --- scores ------------------------------------------------------------------------------
@@ -152,8 +155,16 @@ def in_evaluation_slice(ad_id: str, share: float = EVALUATION_SLICE_SHARE) -> bo
 
 
 def near_duplicate_clusters(pool: Sequence[Candidate]) -> dict[str, int]:
-    """Cluster number per ad id (ads with no near-copy in the pool are clusters of one)."""
-    groups = near_duplicate_groups({c.ad_id: c.text for c in pool})
+    """Cluster number per ad id: near-copies in the pool (MinHash, shared sentences) and
+    ads of one stored cluster go together; any other ad is a cluster of one."""
+    links = [(group[0], other) for group in near_duplicate_groups({c.ad_id: c.text for c in pool})
+             for other in group[1:]]
+    stored: dict[int, list[str]] = {}
+    for candidate in pool:
+        if candidate.cluster is not None:
+            stored.setdefault(candidate.cluster, []).append(candidate.ad_id)
+    links += [(ids[0], other) for ids in stored.values() for other in ids[1:]]
+    groups = group_ids([c.ad_id for c in pool], links)
     return {ad_id: n for n, group in enumerate(groups) for ad_id in group}
 
 

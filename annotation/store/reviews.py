@@ -54,10 +54,12 @@ def list_annotations(session: Session, ad_id: str) -> list[Annotation]:
     """Every annotation of one ad, oldest first."""
     query = (select(AnnotationRow).where(AnnotationRow.ad_id == ad_id)
              .order_by(AnnotationRow.created_at, AnnotationRow.id))
-    return [
-        Annotation(ad_id=row.ad_id, annotator=row.annotator, indicators=row.indicators,
-                   evidence={ind: [Evidence(**span) for span in spans]
-                             for ind, spans in row.evidence.items()},
-                   risk=row.risk, created_at=row.created_at)
-        for row in session.scalars(query)
-    ]
+    return [annotation_from_row(row) for row in session.scalars(query)]
+
+
+def annotation_from_row(row: AnnotationRow) -> Annotation:
+    return Annotation(ad_id=row.ad_id, annotator=row.annotator, indicators=row.indicators,
+                      evidence={ind: [Evidence(**span) for span in spans]
+                                for ind, spans in row.evidence.items()},
+                      risk=row.risk, status=row.status, note=row.note, batch_id=row.batch_id,
+                      model_sha256=row.model_sha256, created_at=row.created_at)

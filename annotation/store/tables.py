@@ -7,8 +7,9 @@ One row type per stored record: `AdRow` for `Ad`, `AssessmentRow` + `HitRow` for
 `AdLinkRow` (an ad's fingerprint, the ad it re-posts, its cluster), `LshBandRow` (the
 near-duplicate index) and `ClusterRow`. Reviewing: `QueueItemRow` (a flagged ad in the
 review queue, with its lease) and the accounts, `UserRow`, `LoginSessionRow` and
-`LoginFailureRow`. Review decisions, annotations and audit rows are append-only: the ORM
-refuses to update or delete them.
+`LoginFailureRow`. The trainers' tables (batches, adjudications, new phrases) are in
+`trainer_tables.py`. Review decisions, annotations, adjudications and audit rows are
+append-only: the ORM refuses to update or delete them.
 
 A change here needs a new migration in `migrations/versions/`; a test compares the two.
 All times are stored in UTC and read back timezone-aware; a naive time is taken as UTC.
@@ -199,7 +200,11 @@ class AnnotationRow(Base):
     annotator: Mapped[str] = mapped_column(String())
     indicators: Mapped[list[Any]]
     evidence: Mapped[dict[str, Any]]
-    risk: Mapped[str] = mapped_column(String(6))
+    risk: Mapped[str | None] = mapped_column(String(6))
+    status: Mapped[str] = mapped_column(String(10), default="labelled")
+    note: Mapped[str] = mapped_column(Text, default="")
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("annotation_batches.id"), index=True)
+    model_sha256: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
 
 
@@ -363,6 +368,10 @@ def _refuse_change(mapper: Mapper[Any], connection: Any, target: Any) -> None:
         f"{type(target).__tablename__} rows are append-only; add a new row instead")
 
 
-for _row_type in (ReviewDecisionRow, AnnotationRow, AuditRow):
+# The trainers' tables (batches, adjudications, new phrases) live in their own module on
+# the same Base; imported here so that the metadata always holds them.
+from annotation.store.trainer_tables import AdjudicationRow  # noqa: E402
+
+for _row_type in (ReviewDecisionRow, AnnotationRow, AuditRow, AdjudicationRow):
     event.listen(_row_type, "before_update", _refuse_change)
     event.listen(_row_type, "before_delete", _refuse_change)
