@@ -11,9 +11,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from annotation.linking import PreparedAd, link_ads
+from annotation.linking import LinkCounts, PreparedAd, link_ads
 from annotation.queue import enqueue_flagged
-from annotation.store import FlaggedAd, ScanCounts, Store, save_ads, save_assessments
+from annotation.store import (
+    FlaggedAd,
+    SavedAds,
+    SavedAssessments,
+    ScanCounts,
+    Store,
+    retry_locked,
+    save_ads,
+    save_assessments,
+)
 from corpora.records import RISK_LEVELS, Ad, Assessment, ModelRef, Risk
 
 MAX_REPORTED_ERRORS = 20
@@ -78,17 +87,22 @@ def store_batch(store: Store, scan_id: int, ads: Sequence[Ad],
 
     Safe to run twice: ads are keyed by id, assessments by (ad, model sha256) and queue
     items by ad, and an ad is linked once. An ad whose id is stored with another text
-    keeps the stored text, and its assessment is not stored against it.
+    keeps the stored text, and its assessment is not stored against it. A locked store is
+    retried (see annotation.store.retry_locked): the whole transaction again.
     """
-    with store.begin() as session:
-        saved = save_ads(session, ads, scan_id)
-        kept = [assessment for assessment, outcome
-                in zip(assessments, saved.outcomes, strict=True) if outcome != "changed"]
-        stored = save_assessments(session, kept, scan_id)
-        new = [item for item, outcome in zip(prepared, saved.outcomes, strict=False)
-               if outcome == "new"]
-        links = link_ads(session, new)
-        enqueue_flagged(session, kept)
+    def transaction() -> tuple[SavedAds, list[Assessment], SavedAssessments, LinkCounts]:
+        with store.begin() as session:
+            saved = save_ads(session, ads, scan_id)
+            kept = [assessment for assessment, outcome
+                    in zip(assessments, saved.outcomes, strict=True) if outcome != "changed"]
+            stored = save_assessments(session, kept, scan_id)
+            new = [item for item, outcome in zip(prepared, saved.outcomes, strict=False)
+                   if outcome == "new"]
+            links = link_ads(session, new)
+            enqueue_flagged(session, kept)
+            return saved, kept, stored, links
+
+    saved, kept, stored, links = retry_locked(transaction)
     return BatchCounts(
         ads_new=saved.new, ads_seen=saved.seen, ads_changed=saved.changed,
         assessments_new=stored.new,

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import os
 import secrets
-import time
-from dataclasses import dataclass
+import stat
+import tempfile
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+
+from corpora.entities.pseudonyms import MIN_KEY_BYTES
 
 DEFAULT_MODEL = "indicators.ensemble.v1"
 SECRET_FILE = "secret.key"
+
+
+class SettingsError(ValueError):
+    """A setting cannot be used as it is; the message says which and what to do."""
 
 
 @dataclass(frozen=True)
@@ -22,9 +30,9 @@ class Settings:
                      postgresql+psycopg://user@host/db for teams
     CENTINELA_MODEL  detector name for detect and scan (default: indicators.ensemble.v1,
                      trained from the bundled corpus on first use)
-    CENTINELA_SECRET key for contact pseudonyms (HMAC) and the web app's sign-in form
-                     (default: a random key made once per install, kept in
-                     <home>/secret.key, readable by its owner only)
+    CENTINELA_SECRET key for contact pseudonyms (HMAC) and the web app's sign-in form,
+                     at least 16 characters; when unset, a random key is made once for
+                     this install in <home>/secret.key (mode 0600) and used from then on
     CENTINELA_ALLOW_LOOPBACK=1  lets scans fetch from loopback addresses (tests, local
                      mirrors); private and metadata addresses stay refused
     """
@@ -32,7 +40,7 @@ class Settings:
     home: Path
     db_url: str
     model: str
-    secret: str
+    secret_from_env: str | None = field(default=None, repr=False)
     allow_loopback: bool = False
 
     @classmethod
@@ -46,29 +54,51 @@ class Settings:
             home=home,
             db_url=db_url,
             model=env.get("CENTINELA_MODEL") or DEFAULT_MODEL,
-            secret=env.get("CENTINELA_SECRET") or load_or_create_secret(home / SECRET_FILE),
+            secret_from_env=env.get("CENTINELA_SECRET") or None,
             allow_loopback=env.get("CENTINELA_ALLOW_LOOPBACK", "") == "1",
         )
 
+    @cached_property
+    def secret(self) -> bytes:
+        """The install's key (HMAC pseudonyms, signing): CENTINELA_SECRET, else the random
+        key in <home>/secret.key, made the first time it is needed. Raises SettingsError for
+        a key that is too short or a key file that others may read."""
+        if self.secret_from_env is not None:
+            key = self.secret_from_env.encode("utf-8")
+            if len(key) < MIN_KEY_BYTES:
+                raise SettingsError(
+                    f"CENTINELA_SECRET has {len(key)} bytes; use at least {MIN_KEY_BYTES} "
+                    "random characters (e.g. the output of `python -c \"import secrets; "
+                    "print(secrets.token_hex(32))\"`), or unset it to use a generated key")
+            return key
+        return load_or_create_secret(self.home / SECRET_FILE)
 
-def load_or_create_secret(path: Path) -> str:
-    """The key in `path`, made there first (random, mode 0600) if the file does not exist.
 
-    Two processes starting at once agree: the file is created exclusively, and the loser
-    reads the winner's key.
+def load_or_create_secret(path: Path) -> bytes:
+    """The key kept in `path`, made (64 random hex digits, mode 0600) if there is none.
+
+    Two processes starting at once get the same key: the file appears whole, by a hard
+    link from a private temporary file, or not at all.
     """
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        for _ in range(50):  # the winner may not have written it yet
-            if key := path.read_text(encoding="ascii").strip():
-                return key
-            time.sleep(0.01)
-        raise RuntimeError(f"{path} is empty: delete it to make a new key") from None
-    except FileNotFoundError:
+    if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        return load_or_create_secret(path)
-    key = secrets.token_urlsafe(32)
-    with os.fdopen(descriptor, "w", encoding="ascii") as file:
-        file.write(key + "\n")
+        descriptor, staging = tempfile.mkstemp(dir=path.parent, prefix=".secret-")  # 0600
+        try:
+            os.write(descriptor, (secrets.token_hex(32) + "\n").encode("ascii"))
+            os.fsync(descriptor)
+            os.close(descriptor)
+            try:
+                os.link(staging, path)
+            except FileExistsError:
+                pass  # another process made it first: use theirs
+        finally:
+            os.unlink(staging)
+    if os.name == "posix" and stat.S_IMODE(path.stat().st_mode) & 0o077:
+        raise SettingsError(
+            f"{path} may be read by other users (mode {stat.S_IMODE(path.stat().st_mode):o}); "
+            f"run: chmod 600 {path}")
+    key = path.read_text(encoding="ascii").strip().encode("ascii")
+    if len(key) < MIN_KEY_BYTES:
+        raise SettingsError(f"{path} holds no usable key; move it away and a new one is made "
+                            "(contacts already stored keep pseudonyms of the old key)")
     return key

@@ -16,9 +16,12 @@ from typing import Any
 
 from sqlalchemy import Engine, Table, create_engine, event, insert, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.dml import Insert
+
+from annotation.store.faults import StoreError, damaged_message, describe_failure, retry_locked
 
 MIGRATIONS_PATH = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -47,12 +50,16 @@ class Store:
         self.close()
 
 
-def open_store(url: str | URL, *, migrate: bool = True, **engine_options: Any) -> Store:
+def open_store(url: str | URL, *, migrate: bool = True, verify: bool = True,
+               **engine_options: Any) -> Store:
     """Connect to the store at `url`, creating a SQLite file's folder, and migrate it.
 
-    SQLite connections get WAL mode, a busy timeout and foreign keys. Extra keyword
-    arguments go to `sqlalchemy.create_engine`. SQL parameters are kept out of logs and
-    error messages, since they hold ad text.
+    With `verify`, a SQLite file is checked first (`PRAGMA quick_check`), so a damaged
+    store is refused before anything is written to it. A damaged, unreadable or locked
+    store raises StoreError with a message that says what to do (see
+    annotation.store.faults). SQLite connections get WAL mode, a busy timeout and foreign
+    keys. Extra keyword arguments go to `sqlalchemy.create_engine`. SQL parameters are
+    kept out of logs and error messages, since they hold ad text.
     """
     url = make_url(url)
     engine_options.setdefault("hide_parameters", True)
@@ -60,9 +67,32 @@ def open_store(url: str | URL, *, migrate: bool = True, **engine_options: Any) -
         engine = _create_sqlite_engine(url, engine_options)
     else:
         engine = create_engine(url, pool_pre_ping=True, **engine_options)
-    if migrate:
-        migrate_store(engine)
+    try:
+        if verify and _is_sqlite_file(url):
+            _quick_check(engine)
+        if migrate:
+            retry_locked(lambda: migrate_store(engine))
+    except DBAPIError as exc:
+        engine.dispose()
+        raise StoreError(describe_failure(exc)) from None
+    except BaseException:
+        engine.dispose()
+        raise
     return Store(engine, sessionmaker(engine, expire_on_commit=False))
+
+
+def check_writable(store: Store) -> None:
+    """Raise StoreError unless the store takes writes now: not read-only, and not locked
+    past the busy timeout and the retries. Writes nothing (a no-op update, rolled back)."""
+    def probe() -> None:
+        with store.engine.connect() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = version_num"))
+            connection.rollback()
+
+    try:
+        retry_locked(probe)
+    except DBAPIError as exc:
+        raise StoreError(describe_failure(exc)) from None
 
 
 def migrate_store(engine: Engine, revision: str = "head") -> None:
@@ -130,6 +160,21 @@ def temporary_schema(pg_url: str | URL, prefix: str = "scratch") -> Iterator[str
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def _is_sqlite_file(url: URL) -> bool:
+    database = url.database or ""
+    return url.get_backend_name() == "sqlite" and database not in ("", ":memory:") \
+        and "mode=memory" not in database
+
+
+def _quick_check(engine: Engine) -> None:
+    with engine.connect() as connection:
+        found = [row[0] for row in connection.exec_driver_sql("PRAGMA quick_check(3)")]
+    if found != ["ok"]:
+        lines = [line for row in found for line in row.splitlines()
+                 if line.strip() and not line.startswith("***")]
+        raise StoreError(damaged_message("; ".join(lines)))
 
 
 def _create_sqlite_engine(url: URL, engine_options: dict[str, Any]) -> Engine:

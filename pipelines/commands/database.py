@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
@@ -13,18 +13,35 @@ DB_HELP = ("SQLAlchemy URL of the store (default: CENTINELA_DB, else centinela.d
            "CENTINELA_HOME or your data folder).")
 
 
-def open_cli_store(db_url: str) -> Store:
-    """The store at `db_url`, created or migrated; exits with a message if it cannot open."""
+def open_cli_store(db_url: str, *, writable: bool = False) -> Store:
+    """The store at `db_url`, created or migrated (and, with `writable`, checked to take
+    writes now); exits with one line saying what is wrong if it cannot be used (a damaged,
+    foreign, read-only or locked store: see annotation.store.faults)."""
     from sqlalchemy.exc import ArgumentError, OperationalError
 
-    from annotation.store import open_store
+    from annotation.store import check_writable, open_store
 
     try:
-        return open_store(db_url)
+        store = open_store(db_url)
     except (ArgumentError, ImportError, OSError, OperationalError) as exc:
-        reason = getattr(exc, "orig", None) or exc
-        typer.echo(f"Error: cannot open the store at {masked_url(db_url)}: {reason}", err=True)
-        raise typer.Exit(1) from None
+        fail_store(db_url, exc)
+    if writable:
+        try:
+            check_writable(store)
+        except OSError as exc:
+            store.close()
+            fail_store(db_url, exc)
+    return store
+
+
+def fail_store(db_url: str, exc: Exception) -> NoReturn:
+    """Exit with one line: which store, and what is wrong with it."""
+    from pipelines.terminal import printable
+
+    reason = getattr(exc, "orig", None) or exc
+    typer.echo(f"Error: cannot open the store at {printable(masked_url(db_url))}: "
+               f"{printable(reason)}", err=True)
+    raise typer.Exit(1) from None
 
 
 def masked_url(db_url: str) -> str:

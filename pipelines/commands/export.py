@@ -66,7 +66,7 @@ def decisions(
                 except PermissionDenied as exc:
                     typer.echo(f"Error: {exc}", err=True)
                     raise typer.Exit(1) from None
-            records = list(iter_decisions(session, settings.secret.encode("utf-8"),
+            records = list(iter_decisions(session, settings.secret,
                                           raw_contacts=raw_contacts, history=history))
             record_audit(session, actor, "decisions.export", None, after={
                 "records": len(records), "format": format.value, "history": history,

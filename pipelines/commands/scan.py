@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from pipelines.commands.database import masked_url, open_cli_store
+from pipelines.commands.database import fail_store, masked_url, open_cli_store
 from pipelines.prefect_env import local_prefect
 from pipelines.runners import Runner, in_flight, task_runner
 from pipelines.settings import Settings
@@ -87,6 +87,7 @@ def scan(
     """
     from rich.console import Console
 
+    from annotation.store import StoreError
     from corpora.sources import SourceError, read_source
     from models.registry import UnknownDetectorError, available_detectors
 
@@ -109,18 +110,23 @@ def scan(
             records.close()
         except (OSError, SourceError) as exc:
             _fail(source, exc)
-    open_cli_store(db_url).close()  # creates or migrates it, before Prefect starts too
+    # Creates or migrates it, checks it is sound and takes writes: before Prefect starts.
+    open_cli_store(db_url, writable=True).close()
 
     from pydantic import SecretStr
 
+    from models.registry import shared_detector
     from pipelines.commands.scan_progress import scan_progress_bar
+
+    def load_model() -> None:  # while the Prefect server starts, in this process's cache
+        shared_detector(model_name, str(settings.home))
 
     chosen: Runner = runner.value  # type: ignore[assignment]
     ahead = in_flight(chosen, workers)
     options = {"task_runner": task_runner(chosen, address, workers)} if chosen == "dask" else {}
     console = Console()
     try:
-        with local_prefect(), scan_progress_bar(Console(stderr=True)):
+        with local_prefect(warm_up=load_model), scan_progress_bar(Console(stderr=True)):
             if sources is not None:
                 from pipelines.flows.sources import scan_sources
 
@@ -135,6 +141,8 @@ def scan(
                     source=str(source), db_url=SecretStr(db_url), model=model_name,
                     home=str(settings.home), batch_size=batch_size, top_n=top,
                     resume=not restart, in_flight=ahead)
+    except StoreError as exc:
+        fail_store(db_url, exc)
     except (OSError, SourceError) as exc:
         _fail(source or Path("?"), exc)
 
@@ -161,7 +169,8 @@ def _print_sources_scan(result: SourcesScan, console: Console, db_url: str) -> N
     for summary in result.summaries:
         print_scan_summary(summary, console, db_url)
     for failure in result.failures:
-        typer.echo(f"Error: source {failure.source} could not be read: {failure.message}",
+        typer.echo(f"Error: source {printable(failure.source)} could not be read: "
+                   f"{printable(failure.message)}",
                    err=True)
     if result.failures and not result.summaries:
         raise typer.Exit(1)

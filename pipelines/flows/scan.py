@@ -39,6 +39,7 @@ from annotation.store import (
     find_verdicts,
     finish_scan,
     open_store,
+    retry_locked,
     start_scan,
 )
 from corpora.normalize import normalize_text
@@ -101,8 +102,11 @@ def load_model(model: str, home: str | None) -> ModelRef:
 @task(name="start-scan", cache_policy=NO_CACHE, persist_result=False)
 def start_scan_row(db_url: SecretStr, source: str, model: ModelRef) -> int:
     """Open the scan's row in the store; returns the scan id."""
-    with shared_store(db_url).begin() as session:
-        return start_scan(session, source, model)
+    def transaction() -> int:
+        with shared_store(db_url).begin() as session:
+            return start_scan(session, source, model)
+
+    return retry_locked(transaction)
 
 
 @task(name="assess-batch", cache_policy=NO_CACHE, persist_result=False)
@@ -131,8 +135,11 @@ def store_assessed(db_url: SecretStr, scan_id: int, ads: list[Ad],
 @task(name="finish-scan", cache_policy=NO_CACHE, persist_result=False)
 def finish_scan_row(db_url: SecretStr, scan_id: int, counts: ScanCounts, status: str) -> None:
     """Close the scan's row with its counts and status."""
-    with shared_store(db_url).begin() as session:
-        finish_scan(session, scan_id, counts, status)  # type: ignore[arg-type]
+    def transaction() -> None:
+        with shared_store(db_url).begin() as session:
+            finish_scan(session, scan_id, counts, status)  # type: ignore[arg-type]
+
+    retry_locked(transaction)
 
 
 @flow(name="scan-ads", persist_result=False)
@@ -162,7 +169,7 @@ def scan_ads(source: str, db_url: SecretStr, model: str = DEFAULT_MODEL,
 
 def link_key_from_settings() -> SecretStr:
     """The install's key for contact pseudonyms, read where a flow starts."""
-    return SecretStr(Settings.from_env().secret)
+    return SecretStr(Settings.from_env().secret.decode("utf-8"))
 
 
 def scan_stream(records: Iterable[SourceRecord], label: str, default_source: str,
