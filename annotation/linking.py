@@ -7,7 +7,9 @@ A scan calls this once per batch of newly stored ads, in the batch's transaction
 2. `link_ads`: stores the entities; finds for each ad an earlier ad with the same text
    (exact: same folded words) or a similar one (MinHash, Jaccard >= `threshold` on word
    3-shingles, candidates from the persisted LSH index, so re-posts are found across
-   scans); a re-post points at the first ad of its text and is not queued again. Ads
+   scans); a re-post points at the first ad of its text and is not queued again. Only
+   originals are indexed, so the cost per ad stays flat however often a text comes back
+   (a re-post of a re-post is found when it is still similar to the original). Ads
    sharing a contact pseudonym or linked as re-posts form clusters (union-find); clusters
    that a new ad joins are merged, and their stats recounted.
 
@@ -107,8 +109,8 @@ def link_ads(session: Session, prepared: Sequence[PreparedAd], *,
     reposts = tuple((link.ad_id, link.duplicate_of) for link in links if link.duplicate_of)
     return LinkCounts(
         ads=len(todo), entities=entity_count,
-        exact_duplicates=sum(1 for link in links if link.duplicate_of and not link.indexed),
-        near_duplicates=sum(1 for link in links if link.duplicate_of and link.indexed),
+        exact_duplicates=sum(1 for link in links if link.duplicate_of and link.exact),
+        near_duplicates=sum(1 for link in links if link.duplicate_of and not link.exact),
         clusters_touched=touched, reposts=reposts,  # type: ignore[arg-type]
         repost_seconds=repost_seconds)
 
@@ -153,12 +155,15 @@ def _find_reposts(session: Session, todo: list[PreparedAd], threshold: float) ->
             best = max(((similarity(fp.minhash, sketches[ad][0]), sketches[ad][1])
                         for ad in candidates if ad in sketches), default=(0.0, None))
             score, original = best if best[0] >= threshold else (0.0, None)
+        # Only originals go into the LSH index: a re-post is found through its original,
+        # so the candidates of a text stay one per original however often it is re-posted.
         links.append(NewLink(item.ad_id, fp.text_key, fp.minhash, fp.bands, original,
-                             score if original else None, indexed=not exact))
+                             score if original else None, exact=exact,
+                             indexed=original is None))
         # Later ads of this batch find this one like a stored ad.
         originals.setdefault(fp.text_key, original or item.ad_id)
         sketches[item.ad_id] = (fp.minhash, original or item.ad_id)
-        if not exact:
+        if original is None:
             for band, bucket in enumerate(fp.bands):
                 neighbours.setdefault((band, bucket), set()).add(item.ad_id)
     return links

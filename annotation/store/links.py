@@ -44,7 +44,8 @@ class NewLink:
     bands: tuple[int, ...]
     duplicate_of: str | None
     similarity: float | None
-    indexed: bool  # an exact copy adds no band keys: its original's are the same
+    exact: bool  # same words as its original
+    indexed: bool  # its band keys go into the index: originals only
 
 
 def find_linked(session: Session, ad_ids: Iterable[str]) -> dict[str, LinkState]:
