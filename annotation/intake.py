@@ -9,7 +9,7 @@ or returns ad text, so it may be logged and handed between processes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from annotation.linking import LinkCounts, PreparedAd, link_ads
 from annotation.queue import enqueue_flagged
@@ -26,6 +26,7 @@ from annotation.store import (
 from corpora.records import RISK_LEVELS, Ad, Assessment, ModelRef, Risk
 
 MAX_REPORTED_ERRORS = 20
+MAX_REPORTED_CHANGES = 50
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,9 @@ class RecordProblem:
 @dataclass(frozen=True)
 class BatchCounts:
     """What storing one batch did, and the verdicts on the ads stored with that text:
-    `risks` holds (ad id, risk) for each, `flagged` the ones above `low`."""
+    `risks` holds (source ad id, risk) for each, `flagged` the ones above `low` (by the
+    id of the row holding the text), `changed_ids` the source ids that came with a new
+    text (stored as a new revision)."""
 
     ads_new: int
     ads_seen: int
@@ -47,6 +50,7 @@ class BatchCounts:
     assessments_new: int
     risks: tuple[tuple[str, Risk], ...]
     flagged: tuple[FlaggedAd, ...]
+    changed_ids: tuple[str, ...] = ()
     entities: int = 0
     reposts: int = 0
     clusters_touched: int = 0
@@ -75,30 +79,34 @@ class ScanSummary:
     reposts: int = 0
     clusters_touched: int = 0
     skipped_done: int = 0
+    changed_ids: tuple[str, ...] = ()  # the first MAX_REPORTED_CHANGES of ads_changed
 
 
 def store_batch(store: Store, scan_id: int, ads: Sequence[Ad],
                 assessments: Sequence[Assessment],
                 prepared: Sequence[PreparedAd] = ()) -> BatchCounts:
     """Store a batch of ads and their assessments (same order) in one transaction, link
-    the new ones (`prepared`, same order, from annotation.linking.prepare_ads): their
-    entities, re-posts and clusters; then queue the flagged ads for review
+    the newly stored texts (`prepared`, same order, from annotation.linking.prepare_ads):
+    their entities, re-posts and clusters; then queue the flagged ads for review
     (annotation.queue.enqueue_flagged), which needs the links for review scores.
 
-    Safe to run twice: ads are keyed by id, assessments by (ad, model sha256) and queue
-    items by ad, and an ad is linked once. An ad whose id is stored with another text
-    keeps the stored text, and its assessment is not stored against it. A locked store is
-    retried (see annotation.store.retry_locked): the whole transaction again.
+    Safe to run twice: ads are keyed by id (and revision), assessments by (ad, model
+    sha256) and queue items by ad, and an ad is linked once. An ad whose id is stored
+    with another text is stored as a new revision (annotation.store.ads), and its
+    assessment, entities and links point at that revision. A locked store is retried
+    (see annotation.store.retry_locked): the whole transaction again.
     """
     def transaction() -> tuple[SavedAds, list[Assessment], SavedAssessments, LinkCounts]:
         with store.begin() as session:
             saved = save_ads(session, ads, scan_id)
-            kept = [assessment for assessment, outcome
-                    in zip(assessments, saved.outcomes, strict=True) if outcome != "changed"]
+            kept = [assessment if assessment.ad_id == row_id
+                    else assessment.model_copy(update={"ad_id": row_id})
+                    for assessment, row_id in zip(assessments, saved.row_ids, strict=True)]
             stored = save_assessments(session, kept, scan_id)
-            new = [item for item, outcome in zip(prepared, saved.outcomes, strict=False)
-                   if outcome == "new"]
-            links = link_ads(session, new)
+            fresh = [replace(item, ad_id=row_id) for item, outcome, row_id
+                     in zip(prepared, saved.outcomes, saved.row_ids, strict=False)
+                     if outcome != "seen"]
+            links = link_ads(session, fresh)
             enqueue_flagged(session, kept)
             return saved, kept, stored, links
 
@@ -106,8 +114,9 @@ def store_batch(store: Store, scan_id: int, ads: Sequence[Ad],
     return BatchCounts(
         ads_new=saved.new, ads_seen=saved.seen, ads_changed=saved.changed,
         assessments_new=stored.new,
-        risks=tuple((a.ad_id, a.risk) for a in kept),
+        risks=tuple((ad.id, a.risk) for ad, a in zip(ads, kept, strict=True)),
         flagged=tuple(FlaggedAd.from_assessment(a) for a in kept if a.risk != "low"),
+        changed_ids=saved.changed_ids(ads),
         entities=links.entities, reposts=len(links.reposts),
         clusters_touched=links.clusters_touched, linked=links.ads,
         repost_seconds=links.repost_seconds)
@@ -136,7 +145,8 @@ class ScanTally:
     skipped_done: int = 0
     linked: int = 0
     repost_seconds: float = 0.0
-    _counted_ids: set[str] = field(default_factory=set)
+    changed_ids: list[str] = field(default_factory=list)
+    _risk_of: dict[str, Risk] = field(default_factory=dict)
 
     def add_records(self, count: int) -> None:
         self.records_read += count
@@ -157,23 +167,29 @@ class ScanTally:
         self.linked += counts.linked
         self.repost_seconds += counts.repost_seconds
         for ad_id, risk in counts.risks:
-            if ad_id not in self._counted_ids:  # the same ad twice in one source counts once
-                self._counted_ids.add(ad_id)
-                self.risk_counts[risk] += 1
+            # The same ad twice in one source counts once, as its latest text.
+            if (earlier := self._risk_of.get(ad_id)) is not None:
+                self.risk_counts[earlier] -= 1
+            self._risk_of[ad_id] = risk
+            self.risk_counts[risk] += 1
+        room = MAX_REPORTED_CHANGES - len(self.changed_ids)
+        self.changed_ids.extend([i for i in counts.changed_ids
+                                 if i not in self.changed_ids][:max(room, 0)])
         shown = {flagged.ad_id for flagged in self.top_flagged}
         fresh = [f for f in counts.flagged if f.ad_id not in shown]
         ranked = sorted([*self.top_flagged, *dict((f.ad_id, f) for f in fresh).values()],
                         key=lambda f: (-f.score, f.ad_id))
         self.top_flagged = ranked[:self.top_n]
 
-    def add_done(self, verdicts: Sequence[FlaggedAd]) -> None:
-        """Ads a resumed scan found stored with the same text and assessed by its model:
-        counted as already stored, with their stored verdicts, and not assessed again."""
+    def add_done(self, verdicts: Sequence[tuple[str, FlaggedAd]]) -> None:
+        """Ads a resumed scan found stored with the same text and assessed by its model,
+        as (source ad id, stored verdict): counted as already stored, with their stored
+        verdicts, and not assessed again."""
         self.skipped_done += len(verdicts)
         self.add_batch(BatchCounts(
             ads_new=0, ads_seen=len(verdicts), ads_changed=0, assessments_new=0,
-            risks=tuple((v.ad_id, v.risk) for v in verdicts),
-            flagged=tuple(v for v in verdicts if v.risk != "low")))
+            risks=tuple((ad_id, v.risk) for ad_id, v in verdicts),
+            flagged=tuple(v for _, v in verdicts if v.risk != "low")))
 
     def counts(self) -> ScanCounts:
         return ScanCounts(records_read=self.records_read, errors=self.error_count,
@@ -188,4 +204,5 @@ class ScanTally:
             ads_changed=self.ads_changed, assessments_new=self.assessments_new,
             risk_counts=dict(self.risk_counts), top_flagged=tuple(self.top_flagged),
             entities=self.entities, reposts=self.reposts,
-            clusters_touched=self.clusters_touched, skipped_done=self.skipped_done)
+            clusters_touched=self.clusters_touched, skipped_done=self.skipped_done,
+            changed_ids=tuple(self.changed_ids))

@@ -13,7 +13,9 @@ caller owns the transaction:
 
 An ad enters once, when its latest assessment is `medium` or `high`; a re-scan updates its
 row (the latest assessment wins), never adds a second one; a re-post of an earlier ad
-(annotation/linking.py) does not enter. Items are ordered by review score (the
+(annotation/linking.py) does not enter. A new text under the ad's id (a revision, see
+annotation/store/ads.py) moves its item to the revision and opens it again: the text a
+decision was made on has changed. Items are ordered by review score (the
 assessment's score raised by the size of the ad's cluster, `linking.review_score`), then
 by when they were first seen. A claim leases one item to one reviewer: PostgreSQL
 picks it with `FOR UPDATE SKIP LOCKED`, SQLite with one `UPDATE ... RETURNING` (its
@@ -182,7 +184,9 @@ def enqueue_flagged(session: Session, assessments: Sequence[Assessment], *,
     A flagged ad that is not queued yet enters as open, unless it re-posts an earlier ad.
     An ad already queued follows its newest assessment (risk, and review score from the
     score and its cluster's size now), whatever that says, and keeps its state,
-    first-seen time and lease. An unflagged ad that is not queued stays out. The ads,
+    first-seen time and lease. The item of an ad that got a new revision moves to that
+    revision, open again and unleased (audited); a revision is not a re-post of its own
+    ad's earlier text. An unflagged ad that is not queued stays out. The ads,
     assessments (and links, if any) must be stored first (same transaction is fine).
     """
     latest: dict[str, Assessment] = {}
@@ -190,8 +194,11 @@ def enqueue_flagged(session: Session, assessments: Sequence[Assessment], *,
         latest[assessment.ad_id] = assessment
     if not latest:
         return EnqueueCounts(0, 0)
+    revisions = _revision_sources(session, latest)
+    if revisions:
+        _move_to_revisions(session, revisions, actor)
     queued = _queued_ids(session, latest)
-    reposts = find_reposts(session, latest)
+    reposts = _reposts_of_other_ads(session, latest, revisions)
     sizes = cluster_sizes(session, latest)
     now = utc_now()
     rows = []
@@ -386,6 +393,59 @@ def _items(session: Session, rows: Sequence[QueueItemRow]) -> list[QueueItem]:
             snippet=titles.get(row.ad_id, (None, ""))[1])
         for row in rows
     ]
+
+
+def _revision_sources(session: Session, ad_ids: Iterable[str]) -> dict[str, tuple[str, int]]:
+    """The revisions (second text or later) among `ad_ids`: row id -> (first row id,
+    revision number)."""
+    ids = list(ad_ids)
+    found: dict[str, tuple[str, int]] = {}
+    for start in range(0, len(ids), _IDS_PER_QUERY):
+        query = select(AdRow.id, AdRow.revision_of, AdRow.revision).where(
+            AdRow.id.in_(ids[start:start + _IDS_PER_QUERY]), AdRow.revision_of.is_not(None))
+        found.update((row_id, (source, number)) for row_id, source, number in
+                     session.execute(query))
+    return found
+
+
+def _move_to_revisions(session: Session, revisions: Mapping[str, tuple[str, int]],
+                       actor: str) -> None:
+    """Move the queue item of each ad with a new revision here to its latest one, open
+    and unleased, unless it is there (or at a later one) already."""
+    target: dict[str, tuple[int, str]] = {}
+    for row_id, (source, number) in revisions.items():
+        if source not in target or target[source][0] < number:
+            target[source] = (number, row_id)
+    sources = list(target)
+    for start in range(0, len(sources), _IDS_PER_QUERY):
+        chunk = sources[start:start + _IDS_PER_QUERY]
+        items = session.execute(
+            select(QueueItemRow.ad_id, QueueItemRow.state, AdRow.revision_of, AdRow.revision)
+            .join(AdRow, AdRow.id == QueueItemRow.ad_id)
+            .where(or_(AdRow.id.in_(chunk), AdRow.revision_of.in_(chunk)))).all()
+        for ad_id, state, revision_of, number in items:
+            newest, row_id = target.get(revision_of or ad_id, (0, ad_id))
+            if number >= newest:
+                continue
+            session.execute(update(_QUEUE).where(_QUEUE.c.ad_id == ad_id).values(
+                ad_id=row_id, state="open", decided_at=None, lease_owner=None,
+                lease_expires_at=None, updated_at=utc_now()))
+            record_audit(session, actor, "queue.revise", f"ad:{row_id}",
+                         before={"ad_id": ad_id, "state": state},
+                         after={"ad_id": row_id, "state": "open"})
+
+
+def _reposts_of_other_ads(session: Session, ad_ids: Iterable[str],
+                          revisions: Mapping[str, tuple[str, int]]) -> set[str]:
+    """The re-posts among `ad_ids`, leaving out revisions linked to their own ad's
+    earlier text."""
+    reposts = find_reposts(session, ad_ids)
+    originals = [original for row_id, original in reposts.items() if row_id in revisions]
+    source_of = dict(_revision_sources(session, originals))
+    return {row_id for row_id, original in reposts.items()
+            if row_id not in revisions
+            or (source_of[original][0] if original in source_of else original)
+            != revisions[row_id][0]}
 
 
 def _queued_ids(session: Session, ad_ids: Iterable[str]) -> set[str]:

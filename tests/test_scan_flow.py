@@ -14,7 +14,7 @@ import typer
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from annotation.queue import list_queue
+from annotation.queue import QueueFilters, list_queue
 from annotation.store import list_scans, load_ad, load_assessments, open_store
 from annotation.store.tables import AdRow, AssessmentRow, HitRow, QueueItemRow
 from corpora.sources import SourceError
@@ -23,7 +23,6 @@ from pipelines.commands.scan import scan
 from pipelines.flows.scan import scan_ads
 from tests.fakes import (
     FAKE_DETECTOR_NAME,
-    OTHER_FAKE_DETECTOR_NAME,
     FakeDetector,
     register_fake_detectors,
 )
@@ -115,19 +114,30 @@ def test_scan_flow_twice_stores_nothing_new(prefect_harness: None, tmp_path: Pat
 
 
 @pytest.mark.slow
-def test_a_changed_ad_keeps_its_stored_text_and_gets_no_new_assessment(
-        prefect_harness: None, tmp_path: Path, fake_detector: FakeDetector) -> None:
+def test_a_changed_ad_is_kept_as_a_revision_assessed_and_listed(
+        prefect_harness: None, tmp_path: Path, fake_detector: FakeDetector,
+        caplog: pytest.LogCaptureFixture) -> None:
     db_url = f"sqlite:///{tmp_path / 'centinela.db'}"
     scan_ads(str(write_jsonl(tmp_path / "a.jsonl", ADS[:2])), db_url, FAKE_DETECTOR_NAME)
     edited = [{**ADS[0], "text": "Otro texto, sin documentos."}, ADS[2]]
     summary = scan_ads(str(write_jsonl(tmp_path / "b.jsonl", edited)), db_url,
-                       OTHER_FAKE_DETECTOR_NAME)
-    assert (summary.ads_new, summary.ads_changed, summary.assessments_new) == (1, 1, 1)
-    assert summary.risk_counts == {"low": 1, "medium": 0, "high": 0}
+                       FAKE_DETECTOR_NAME)
+    assert (summary.ads_new, summary.ads_changed, summary.assessments_new) == (1, 1, 2)
+    assert summary.changed_ids == ("mx-001",)
+    assert summary.risk_counts == {"low": 2, "medium": 0, "high": 0}
     with open_store(db_url) as store, store.begin() as session:
-        assert "pasaporte" in load_ad(session, "mx-001").text
-        assert [a.model.sha256 for a in load_assessments(session, "mx-001")] == [
-            FakeDetector().ref.sha256]
+        assert "pasaporte" in load_ad(session, "mx-001").text  # every text is kept
+        assert load_ad(session, "mx-001@v2").text == "Otro texto, sin documentos."
+        assert [a.risk for a in load_assessments(session, "mx-001@v2")] == ["low"]
+        queue = list_queue(session, QueueFilters(risk="low"))  # followed the new text
+        assert [(item.ad_id, item.state) for item in queue.items] == [("mx-001@v2", "open")]
+    logs = caplog.text
+    assert "stored and assessed as new revisions; ids: mx-001" in logs
+    assert "sin documentos" not in logs and "Canadá" not in logs
+
+    # Resumed, the same file is done: nothing is assessed or stored again.
+    again = scan_ads(str(tmp_path / "b.jsonl"), db_url, FAKE_DETECTOR_NAME)
+    assert (again.ads_seen, again.ads_changed, again.skipped_done) == (2, 0, 2)
 
 
 @pytest.mark.slow

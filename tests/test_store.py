@@ -152,11 +152,13 @@ def test_saving_ads_twice_stores_them_once(store: Store) -> None:
         saved = save_ads(session, [second, make_ad("a3"), changed], scan_id)
         assert saved.outcomes == ("seen", "new", "changed")
         assert (saved.new, saved.seen, saved.changed) == (1, 1, 1)
+        assert saved.row_ids == ("a2", "a3", "a1@v2")  # a new text is a new revision
     with store.begin() as session:
         assert load_ad(session, "a1").text == first.text
+        assert load_ad(session, "a1@v2").text == changed.text
         assert session.get(AdRow, "a3").first_seen_scan == scan_id
         assert session.get(AdRow, "a1").first_seen_scan is None
-    assert count_rows(store, AdRow) == 3
+    assert count_rows(store, AdRow) == 4
 
 
 def test_unstorable_text_is_refused_before_anything_is_stored(store: Store) -> None:

@@ -12,9 +12,11 @@ functions take a `Session`, so one transaction can hold several of them.
 
 from annotation.store.ads import (
     SavedAds,
-    find_content_hashes,
+    StoredRevision,
     find_fetch_times,
+    find_latest_revisions,
     load_ad,
+    revision_id,
     save_ads,
 )
 from annotation.store.assessments import SavedAssessments, load_assessments, save_assessments
@@ -33,10 +35,10 @@ from annotation.store.tables import AppendOnlyError
 
 __all__ = [
     "AppendOnlyError", "AuditEntry", "FlaggedAd", "SavedAds", "SavedAssessments", "Scan",
-    "ScanCounts", "Store", "StoreError", "append_annotation", "append_review_decision",
-    "check_writable", "count_risks", "find_content_hashes", "find_fetch_times",
-    "find_verdicts", "finish_scan", "list_annotations", "list_audit", "list_review_decisions",
-    "list_scans", "list_top_flagged", "load_ad", "load_assessments", "load_scan",
-    "migrate_store", "open_store", "record_audit", "retry_locked", "save_ads",
+    "ScanCounts", "Store", "StoreError", "StoredRevision", "append_annotation",
+    "append_review_decision", "check_writable", "count_risks", "find_fetch_times",
+    "find_latest_revisions", "find_verdicts", "finish_scan", "list_annotations", "list_audit",
+    "list_review_decisions",    "list_scans", "list_top_flagged", "load_ad", "load_assessments", "load_scan",
+    "migrate_store", "open_store", "record_audit", "retry_locked", "revision_id", "save_ads",
     "save_assessments", "start_scan",
 ]

@@ -111,7 +111,12 @@ class ScanRow(Base):
 
 
 class AdRow(Base):
-    """An `Ad`, with the scan that first stored it. The stored text is never rewritten."""
+    """An `Ad`, with the scan that first stored it. The stored text is never rewritten.
+
+    A source that sends a new text under a stored id gets a new row for it, a revision:
+    `revision` counts from 1 and `revision_of` holds the id of the first row (None on the
+    first row itself; not a foreign key, so that adding it left the referenced table as it
+    was). See annotation/store/ads.py."""
 
     __tablename__ = "ads"
 
@@ -127,6 +132,8 @@ class AdRow(Base):
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     raw_ref: Mapped[str | None] = mapped_column(Text)
     first_seen_scan: Mapped[int | None] = mapped_column(ForeignKey("scans.id"))
+    revision: Mapped[int] = mapped_column(default=1, server_default="1")
+    revision_of: Mapped[str | None] = mapped_column(String(), index=True)
 
 
 class AssessmentRow(Base):

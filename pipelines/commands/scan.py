@@ -193,7 +193,7 @@ def print_scan_summary(summary: ScanSummary, console: Console, db_url: str) -> N
     counts.add_column(justify="right")
     for label, value in (("read", summary.records_read), ("errors", summary.error_count),
                          ("new ads", summary.ads_new), ("already stored", summary.ads_seen),
-                         ("same id, other text (kept stored)", summary.ads_changed),
+                         ("new text under a stored id (new revision)", summary.ads_changed),
                          ("new assessments", summary.assessments_new),
                          ("contacts and amounts found", summary.entities),
                          ("re-posts of earlier ads", summary.reposts),
@@ -217,6 +217,11 @@ def print_scan_summary(summary: ScanSummary, console: Console, db_url: str) -> N
         for problem in summary.errors:
             errors.add_row(Text(printable(problem.location)), Text(printable(problem.message)))
         console.print(errors)
+
+    if summary.changed_ids:
+        console.print(Text.assemble(
+            ("Ads with a new text", "bold"), " (stored as new revisions, assessed): ",
+            ", ".join(printable(ad_id) for ad_id in summary.changed_ids)))
 
     if summary.top_flagged:
         top = Table(title="Top flagged ads", title_justify="left")

@@ -30,12 +30,18 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from pydantic import SecretStr
 
-from annotation.intake import BatchCounts, ScanSummary, ScanTally, store_batch
+from annotation.intake import (
+    MAX_REPORTED_CHANGES,
+    BatchCounts,
+    ScanSummary,
+    ScanTally,
+    store_batch,
+)
 from annotation.linking import PreparedAd, prepare_ads
 from annotation.store import (
     ScanCounts,
     Store,
-    find_content_hashes,
+    find_latest_revisions,
     find_verdicts,
     finish_scan,
     open_store,
@@ -49,6 +55,7 @@ from models.registry import shared_detector
 from models.scoring import ScoredRecord, assess_records, batched
 from pipelines.progress import ScanProgress, report
 from pipelines.settings import DEFAULT_MODEL, Settings
+from pipelines.terminal import printable
 
 DEFAULT_BATCH_SIZE = 512
 DEFAULT_TOP_N = 10
@@ -207,23 +214,25 @@ def scan_stream(records: Iterable[SourceRecord], label: str, default_source: str
 
 def _drop_done(batch: list[SourceRecord], options: ScanOptions, ref: ModelRef,
                tally: ScanTally) -> list[SourceRecord]:
-    """The records of a batch still to assess: those whose ad is not stored with the same
-    text and assessed by this model (what a killed scan left, or a new or changed ad)."""
+    """The records of a batch still to assess: those whose ad's latest stored text is not
+    this one, assessed by this model (what a killed scan left, or a new or changed ad)."""
     keys = {index: (str(record.data["id"]), hash_text(normalize_text(record.data["text"]).text))
             for index, record in enumerate(batch)
             if record.data is not None and isinstance(record.data.get("id"), (str, int))
             and isinstance(record.data.get("text"), str)}
     if not keys:
         return batch
-    ids = [ad_id for ad_id, _ in keys.values()]
     with shared_store(options.db_url).begin() as session:
-        stored = find_content_hashes(session, ids)
-        verdicts = find_verdicts(session, [i for i in ids if i in stored], ref.sha256)
-    done = {index for index, (ad_id, content) in keys.items()
-            if stored.get(ad_id) == content and ad_id in verdicts}
+        stored = find_latest_revisions(session, [ad_id for ad_id, _ in keys.values()])
+        verdicts = find_verdicts(session, [latest.row_id for latest in stored.values()],
+                                 ref.sha256)
+    done = {index: (ad_id, verdicts[stored[ad_id].row_id])
+            for index, (ad_id, content) in keys.items()
+            if ad_id in stored and stored[ad_id].content_hash == content
+            and stored[ad_id].row_id in verdicts}
     if not done:
         return batch
-    tally.add_done([verdicts[keys[index][0]] for index in sorted(done)])
+    tally.add_done([done[index] for index in sorted(done)])
     return [record for index, record in enumerate(batch) if index not in done]
 
 
@@ -254,8 +263,10 @@ def log_summary(summary: ScanSummary) -> None:
     if summary.error_count > len(summary.errors):
         logger.warning("... and %d more bad records", summary.error_count - len(summary.errors))
     if summary.ads_changed:
-        logger.warning("%d ads have the id of a stored ad with another text; kept the stored "
-                       "text and did not store their assessments", summary.ads_changed)
+        first = " (the first of them)" if len(summary.changed_ids) == MAX_REPORTED_CHANGES else ""
+        logger.warning("%d ads came with a new text under a stored id, stored and assessed "
+                       "as new revisions; ids%s: %s", summary.ads_changed, first,
+                       ", ".join(printable(ad_id) for ad_id in summary.changed_ids))
     risks = ", ".join(f"{risk} {count}" for risk, count in summary.risk_counts.items())
     logger.info("Scan %d: %d records, %d errors, %d new ads, %d already stored, "
                 "%d new assessments, %d entities, %d re-posts, %d clusters touched; risk: %s",
