@@ -21,7 +21,7 @@ from annotation.store.ads import (
 )
 from annotation.store.assessments import SavedAssessments, load_assessments, save_assessments
 from annotation.store.audit import AuditEntry, list_audit, record_audit
-from annotation.store.db import Store, check_writable, migrate_store, open_store
+from annotation.store.db import Store, check_writable, compact_store, migrate_store, open_store
 from annotation.store.faults import StoreError, retry_locked
 from annotation.store.reviews import (
     append_annotation,
@@ -36,9 +36,9 @@ from annotation.store.tables import AppendOnlyError
 __all__ = [
     "AppendOnlyError", "AuditEntry", "FlaggedAd", "SavedAds", "SavedAssessments", "Scan",
     "ScanCounts", "Store", "StoreError", "StoredRevision", "append_annotation",
-    "append_review_decision", "check_writable", "count_risks", "find_fetch_times",
+    "append_review_decision", "check_writable", "compact_store", "count_risks", "find_fetch_times",
     "find_latest_revisions", "find_verdicts", "finish_scan", "list_annotations", "list_audit",
-    "list_review_decisions",    "list_scans", "list_top_flagged", "load_ad", "load_assessments", "load_scan",
+    "list_review_decisions", "list_scans", "list_top_flagged", "load_ad", "load_assessments", "load_scan",
     "migrate_store", "open_store", "record_audit", "retry_locked", "revision_id", "save_ads",
     "save_assessments", "start_scan",
 ]

@@ -95,6 +95,28 @@ def check_writable(store: Store) -> None:
         raise StoreError(describe_failure(exc)) from None
 
 
+def compact_store(store: Store, tables: Sequence[str] = ()) -> bool:
+    """Rewrite the store's files so that removed or redacted values leave no bytes behind
+    (after an erasure or a purge). Returns False when another program kept part of it.
+
+    SQLite: the WAL is checkpointed and emptied, the file rebuilt with VACUUM (free pages
+    and old row images go), and the WAL emptied again; False if another connection held
+    the WAL open, so that old pages may remain until it closes and this runs again.
+    PostgreSQL: VACUUM FULL of `tables` (a new copy of each; the old files are deleted).
+    Backups, WAL archives and replicas are outside the store: see RESPONSIBLE_USE.md.
+    """
+    with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        if store.engine.dialect.name == "sqlite":
+            first = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()
+            connection.exec_driver_sql("VACUUM")
+            last = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()
+            return not ((first and first[0]) or (last and last[0]))
+        if store.engine.dialect.name == "postgresql":
+            for table in tables:
+                connection.execute(text(f'VACUUM FULL "{table}"'))
+        return True
+
+
 def migrate_store(engine: Engine, revision: str = "head") -> None:
     """Upgrade the schema to `revision` (normally the latest) with Alembic."""
     from alembic import command

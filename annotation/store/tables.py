@@ -111,7 +111,9 @@ class ScanRow(Base):
 
 
 class AdRow(Base):
-    """An `Ad`, with the scan that first stored it. The stored text is never rewritten.
+    """An `Ad`, with the scan that first stored it. The stored text is never rewritten,
+    only redacted (annotation/store/redaction.py): `redaction` says why ('contacts',
+    'retention' or 'erasure') and `redacted_at` when.
 
     A source that sends a new text under a stored id gets a new row for it, a revision:
     `revision` counts from 1 and `revision_of` holds the id of the first row (None on the
@@ -134,6 +136,8 @@ class AdRow(Base):
     first_seen_scan: Mapped[int | None] = mapped_column(ForeignKey("scans.id"))
     revision: Mapped[int] = mapped_column(default=1, server_default="1")
     revision_of: Mapped[str | None] = mapped_column(String(), index=True)
+    redacted_at: Mapped[datetime | None]
+    redaction: Mapped[str | None] = mapped_column(String(10))
 
 
 class AssessmentRow(Base):
@@ -326,6 +330,9 @@ class QueueItemRow(Base):
     decided_at: Mapped[datetime | None]
     lease_owner: Mapped[str | None] = mapped_column(String(), index=True)
     lease_expires_at: Mapped[datetime | None]
+    # An admin closed the case of a confirmed or escalated ad; retention counts from here.
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[str | None] = mapped_column(String())
 
 
 class UserRow(Base):
