@@ -289,7 +289,8 @@ def decide(session: Session, decision: ReviewDecision, *, now: datetime | None =
 
     Raises LeaseHeldError when another reviewer holds an unexpired lease on the item, and
     QueueError when the ad is not in the queue; nothing is stored then. The decision is
-    audited (before: the previous decision) and the reviewer's lease ends.
+    audited (before: the previous decision) and the reviewer's lease ends; a closed case
+    opens again (annotation.retention.close_case).
     """
     now = now or utc_now()
     changed = session.execute(
@@ -298,7 +299,7 @@ def decide(session: Session, decision: ReviewDecision, *, now: datetime | None =
                or_(_QUEUE.c.lease_owner.is_(None), _QUEUE.c.lease_owner == decision.reviewer,
                    _QUEUE.c.lease_expires_at <= now))
         .values(state=decision.decision, decided_at=decision.created_at, lease_owner=None,
-                lease_expires_at=None)
+                lease_expires_at=None, closed_at=None, closed_by=None)
         .returning(_QUEUE.c.ad_id)).scalar_one_or_none()
     if changed is None:
         holder = session.execute(select(QueueItemRow.lease_owner)

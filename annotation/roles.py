@@ -15,6 +15,7 @@ PERMISSIONS: dict[str, str] = {
     "decisions.export": "export decisions with contact details pseudonymised",
     "decisions.export_raw": "export decisions with contact details as written",
     "contacts.unmask": "see an ad's contact details unmasked (each unmask is audited)",
+    "cases.close": "close the case of a confirmed or escalated ad (its retention starts)",
     "users.manage": "add users, change roles, disable accounts, reset passwords",
     "audit.view": "read the audit log",
 }

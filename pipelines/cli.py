@@ -10,7 +10,7 @@ from pipelines.commands.corpus import corpus_app
 from pipelines.commands.detect import detect
 from pipelines.commands.evaluate import evaluate
 from pipelines.commands.export import export_app
-from pipelines.commands.privacy import erase
+from pipelines.commands.privacy import erase, purge_command
 from pipelines.commands.review import queue_app
 from pipelines.commands.scan import scan
 from pipelines.commands.schedule import schedule
@@ -48,6 +48,7 @@ app.command("train")(train)
 app.command("evaluate")(evaluate)
 app.command("serve")(serve)
 app.command("erase")(erase)
+app.command("purge")(purge_command)
 app.add_typer(corpus_app, name="corpus")
 app.add_typer(clusters_app, name="clusters")
 app.add_typer(users_app, name="users")

@@ -1,5 +1,6 @@
 """Schedules: one Prefect deployment of the `scan-sources` flow per source that has a
-`schedule` (cron) in the sources file, served by `centinela schedule`.
+`schedule` (cron) in the sources file, and the daily `purge` flow (retention, on the
+`[retention] schedule` cron), served by `centinela schedule`.
 
 Prefect's temporary in-process server runs no scheduler, so when no Prefect server is
 configured (PREFECT_API_URL) `local_prefect_server` starts a real one on 127.0.0.1 for as
@@ -39,6 +40,15 @@ def build_deployments(sources_file: SourcesFile, only: str | None = None) -> lis
         name=source.name, cron=source.schedule, tags=["centinela", source.kind],
         description=f"Scan the source {source.name!r} of {path}",
         parameters={"sources_path": path, "only": source.name}) for source in scheduled]
+
+
+def purge_deployment(cron: str) -> Any:
+    """The `purge` flow (annotation.retention) on `cron`, named 'purge'."""
+    from pipelines.flows.purge import purge_flow
+
+    return purge_flow.to_deployment(
+        name="purge", cron=cron, tags=["centinela", "retention"],
+        description="Apply the retention policy ([retention] of the settings file)")
 
 
 @contextmanager

@@ -6,14 +6,20 @@ import os
 import secrets
 import stat
 import tempfile
+import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from corpora.entities.pseudonyms import MIN_KEY_BYTES
 
+if TYPE_CHECKING:
+    from annotation.retention import RetentionPolicy
+
 DEFAULT_MODEL = "indicators.ensemble.v1"
 SECRET_FILE = "secret.key"
+CONFIG_FILE = "centinela.toml"
 
 
 class SettingsError(ValueError):
@@ -35,6 +41,8 @@ class Settings:
                      this install in <home>/secret.key (mode 0600) and used from then on
     CENTINELA_ALLOW_LOOPBACK=1  lets scans fetch from loopback addresses (tests, local
                      mirrors); private and metadata addresses stay refused
+    CENTINELA_CONFIG the settings file (default: <home>/centinela.toml, optional); its
+                     `[retention]` table is the retention policy (annotation.retention)
     """
 
     home: Path
@@ -42,6 +50,8 @@ class Settings:
     model: str
     secret_from_env: str | None = field(default=None, repr=False)
     allow_loopback: bool = False
+    config_path: Path | None = None
+    config_required: bool = False
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -56,7 +66,27 @@ class Settings:
             model=env.get("CENTINELA_MODEL") or DEFAULT_MODEL,
             secret_from_env=env.get("CENTINELA_SECRET") or None,
             allow_loopback=env.get("CENTINELA_ALLOW_LOOPBACK", "") == "1",
+            config_path=Path(env["CENTINELA_CONFIG"]) if env.get("CENTINELA_CONFIG")
+            else home / CONFIG_FILE,
+            config_required=bool(env.get("CENTINELA_CONFIG")),
         )
+
+    @cached_property
+    def retention(self) -> RetentionPolicy:
+        """The `[retention]` table of the settings file (defaults where a key or the file
+        is missing). Raises SettingsError naming the file and the key that is wrong."""
+        from pydantic import ValidationError
+
+        from annotation.retention import RetentionPolicy
+
+        table = read_settings_file(self.config_path, self.config_required).get("retention", {})
+        try:
+            return RetentionPolicy.model_validate(table)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            where = ".".join(str(part) for part in error["loc"]) or "[retention]"
+            raise SettingsError(f"{self.config_path}: [retention] {where}: {error['msg']}") \
+                from None
 
     @cached_property
     def secret(self) -> bytes:
@@ -72,6 +102,18 @@ class Settings:
                     "print(secrets.token_hex(32))\"`), or unset it to use a generated key")
             return key
         return load_or_create_secret(self.home / SECRET_FILE)
+
+
+def read_settings_file(path: Path | None, required: bool = False) -> dict[str, object]:
+    """The settings file as a dict (empty when there is none and none is required)."""
+    if path is None or (not required and not path.exists()):
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SettingsError(f"{path}: {exc.strerror or exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"{path}: not valid TOML ({exc})") from None
 
 
 def load_or_create_secret(path: Path) -> bytes:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from annotation.linking import (
     LinkCounts,
@@ -16,11 +16,11 @@ from annotation.linking import (
     prepare_ads,
     review_score,
 )
-from annotation.store import list_audit, save_ads
+from annotation.store import save_ads
 from annotation.store.clusters import cluster_sizes, list_clusters, load_cluster
-from annotation.store.entities import ContactGoneError, load_entities, reveal_contact
+from annotation.store.entities import load_entities
 from annotation.store.links import find_reposts
-from annotation.store.tables import AdEntityRow, AdLinkRow, AdRow, ClusterRow, LshBandRow
+from annotation.store.tables import AdEntityRow, AdLinkRow, ClusterRow, LshBandRow
 from corpora.records import Ad
 
 KEY = b"test-key-0123456789abcdef"
@@ -121,7 +121,7 @@ def test_a_contact_on_too_many_ads_stops_linking(store) -> None:
     assert state["m"][1] == state["n"][1] is not None and state["o"][1] is None
 
 
-def test_contacts_are_stored_as_pseudonyms_and_revealed_with_an_audit_row(store) -> None:
+def test_contacts_are_stored_as_pseudonyms_only(store) -> None:
     phone_ad = ad("p", "Modelos webcam, pago diario. WhatsApp 55 5550 0150 o "
                        "modelos@agencia.example, IG @agencia_x. Ganancias de USD 500 a la semana.")
     link(store, [phone_ad])
@@ -134,22 +134,6 @@ def test_contacts_are_stored_as_pseudonyms_and_revealed_with_an_audit_row(store)
     flat = " ".join(str(value) for row in values for value in row)
     for secret in ("5550 0150", "5555500150", "modelos@agencia", "agencia_x"):
         assert secret not in flat
-
-    with store.begin() as session:
-        phone = reveal_contact(session, entities[0].id, "ana", reason="case 12")
-    assert phone == "55 5550 0150"
-    with store.begin() as session:
-        [entry] = list_audit(session, target="ad:p")
-    assert (entry.actor, entry.action) == ("ana", "contact.unmask")
-    assert entry.after == {"entity": entities[0].id, "kind": "phone", "reason": "case 12"}
-    assert "5550" not in str(entry.after)
-
-    with store.begin() as session:  # retention redacted the text: nothing left to show
-        session.execute(update(AdRow).where(AdRow.id == "p").values(text=""))
-    with store.begin() as session, pytest.raises(ContactGoneError):
-        reveal_contact(session, entities[0].id, "ana")
-    with store.begin() as session, pytest.raises(ContactGoneError):
-        reveal_contact(session, entities[3].id, "ana")  # an amount is not a contact
 
 
 @pytest.mark.parametrize(("size", "boost"), [(0, 0.0), (1, 0.0), (2, 0.1), (4, 0.2), (8, 0.3),

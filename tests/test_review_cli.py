@@ -85,7 +85,7 @@ def test_the_queue_from_the_command_line(db_url: str) -> None:
     bad = run("queue", "decide", "co-viaje", "--user", "ana", "--decision", "confirm",
               "--span", "TRAVEL_PAID:3-x")
     assert bad.exit_code == 1 and "is not a span" in bad.output
-    unmasked = run("queue", "show", "mx-pas", "--unmask", "--user", "ana")
+    unmasked = run("queue", "show", "mx-pas", "--unmask", "--user", "ana", "--reason", "case 3")
     assert "5550 0123" in unmasked.output
 
 

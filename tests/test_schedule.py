@@ -89,7 +89,7 @@ def test_schedule_serves_and_runs_a_scan(tmp_path: Path) -> None:
         api_url = _wait_for_server(lines, process)
         with httpx.Client(base_url=api_url, timeout=10) as client:
             names = _wait_for_deployments(client)
-            assert names == {"dump", "feed"}
+            assert names == {"dump", "feed", "purge"}
             [deployment] = client.post("/deployments/filter", json={
                 "deployments": {"name": {"any_": ["dump"]}}}).json()
             run = client.post(f"/deployments/{deployment['id']}/create_flow_run",
@@ -128,7 +128,7 @@ def _wait_for_deployments(client: httpx.Client) -> set[str]:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         found = {d["name"] for d in client.post("/deployments/filter", json={}).json()}
-        if len(found) >= 2:
+        if len(found) >= 3:
             return found
         time.sleep(1)
     raise AssertionError("the deployments were not registered")

@@ -219,11 +219,19 @@ def test_contacts_are_masked_until_an_audited_unmask(app, web_store) -> None:
     client = sign_in(app, "ana")
     page = client.get("/ads/mx-pas")
     assert "5550 0123" not in page.text and "[phone hidden]" in page.text
-    shown = client.post("/ads/mx-pas/contacts", data={"csrf_token": csrf(client)})
+    refused = client.post("/ads/mx-pas/contacts", data={"csrf_token": csrf(client),
+                                                        "reason": "  "})
+    assert refused.status_code == 400 and "state why" in refused.text
+    assert "5550 0123" not in refused.text
+    shown = client.post("/ads/mx-pas/contacts", data={"csrf_token": csrf(client),
+                                                      "reason": "case 12"})
     assert shown.status_code == 200 and "+52 55 5550 0123" in shown.text
     with web_store.begin() as session:
         (entry,) = list_audit(session, action="contact.unmask")
     assert (entry.actor, entry.target) == ("ana", "ad:mx-pas")
+    assert entry.after == {"reason": "case 12", "contacts": 1, "via": "web"}
+    audit = sign_in(app, "root").get("/admin/audit?action=contact.unmask")
+    assert '<td class="reason">case 12</td>' in audit.text
 
 
 def test_the_queue_page_filters_counts_and_pages(app) -> None:

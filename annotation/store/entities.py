@@ -9,9 +9,8 @@ copy would add a key to manage and a second place to erase, and protect nothing 
 stored text does not already hold.) Amounts are not personal and keep their normalised
 form ("3000 USD/month").
 
-`reveal_contact` is the one way to read a contact in clear for a person: the caller
-(the review app) checks that the person's role may unmask; this writes the audit row,
-which names the entity and never its value.
+Showing contacts in clear to a person, or finding ads by a contact, goes through
+`annotation.masking.unmask_contacts` and `lookup_contact` (role, reason, audit).
 """
 
 from __future__ import annotations
@@ -22,8 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from annotation.store.audit import record_audit
-from annotation.store.tables import AdEntityRow, AdRow
+from annotation.store.tables import AdEntityRow
 from corpora.records import Entity
 
 _IDS_PER_QUERY = 500
@@ -40,10 +38,6 @@ class StoredEntity:
     end: int
     pseudonym: str | None
     normalised: str | None
-
-
-class ContactGoneError(LookupError):
-    """The contact cannot be shown: no such entity, or its ad's text was redacted."""
 
 
 def save_entities(session: Session, entities_by_ad: Mapping[str, Sequence[Entity]]) -> int:
@@ -85,22 +79,6 @@ def find_ads_by_pseudonym(session: Session, pseudonyms: Iterable[str]) -> dict[s
         for pseudonym, ad_id in session.execute(query):
             found.setdefault(pseudonym, set()).add(ad_id)
     return found
-
-
-def reveal_contact(session: Session, entity_id: int, actor: str, reason: str = "") -> str:
-    """The clear text of one stored contact, for a person allowed to see it; writes an
-    audit row ('contact.unmask' on the ad, with the entity id, kind and reason, never the
-    value). Raises ContactGoneError if the entity is unknown or its text was redacted."""
-    row = session.get(AdEntityRow, entity_id)
-    if row is None or row.pseudonym is None:
-        raise ContactGoneError(f"no contact with id {entity_id}")
-    text = session.scalar(select(AdRow.text).where(AdRow.id == row.ad_id)) or ""
-    value = text[row.start:row.end]
-    if len(value) != row.end - row.start or not value.strip():
-        raise ContactGoneError(f"contact {entity_id}: the ad's text is no longer kept")
-    record_audit(session, actor, "contact.unmask", f"ad:{row.ad_id}",
-                 after={"entity": row.id, "kind": row.kind, "reason": reason})
-    return value
 
 
 def _chunks(items: list[str]) -> Iterable[list[str]]:

@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 
 from annotation.decisions import DecisionError, build_decision, parse_offsets
 from annotation.logins import LoginSession
-from annotation.masking import find_contact_details, mask_contacts
+from annotation.masking import UnmaskError, find_contact_details, mask_contacts, unmask_contacts
 from annotation.queue import (
     AdReview,
     LeaseHeldError,
@@ -23,7 +23,6 @@ from annotation.queue import (
     list_sources,
     load_review,
 )
-from annotation.store import record_audit
 from annotation.web.auth import checked_form, permitted
 from annotation.web.highlight import segment_text
 from annotation.web.templating import render
@@ -75,15 +74,18 @@ def ad_page(request: Request, ad_id: str,
 
 
 @router.post("/ads/{ad_id}/contacts", include_in_schema=False)
-def unmask_contacts(request: Request, ad_id: str,
-                    login: LoginSession = Depends(permitted("contacts.unmask")),
-                    form: FormData = Depends(checked_form)) -> Response:
-    with request.app.state.store.begin() as session:
-        ad = _review(session, ad_id).ad  # 404 for an unknown ad, before auditing anything
-        shown = len(find_contact_details(ad.text, ad.country))
-        record_audit(session, login.user.name, "contact.unmask", f"ad:{ad_id}",
-                     after={"scope": "ad", "contacts": shown})
-    return _render_ad(request, login, ad_id, _filters(form), unmasked=True)
+def unmask_contacts_form(request: Request, ad_id: str,
+                         login: LoginSession = Depends(permitted("contacts.unmask")),
+                         form: FormData = Depends(checked_form)) -> Response:
+    filters = _filters(form)
+    try:
+        with request.app.state.store.begin() as session:
+            _review(session, ad_id)  # 404 for an unknown ad, before auditing anything
+            unmask_contacts(session, ad_id, user=login.user.name,
+                            reason=str(form.get("reason", "")), via="web")
+    except UnmaskError as exc:
+        return _render_ad(request, login, ad_id, filters, error=str(exc), status_code=400)
+    return _render_ad(request, login, ad_id, filters, unmasked=True)
 
 
 @router.post("/ads/{ad_id}/decision", include_in_schema=False)

@@ -118,7 +118,7 @@ def _print_cluster(cluster: ClusterSummary, members: list[ClusterMember],
         f": {cluster.size} ads, {cluster.contacts} contacts, seen "
         f"{cluster.first_seen:%Y-%m-%d} to {cluster.last_seen:%Y-%m-%d}"))
     ads = Table(title="Ads", title_justify="left")
-    for name in ("ad id", "source", "country", "seen", "re-posts", "risk", "score"):
+    for name in ("ad id", "source", "country", "seen", "re-posts", "risk hint", "score"):
         ads.add_column(name, overflow="fold")
     for m in members:
         ads.add_row(Text(m.ad_id), Text(m.source), m.country or "-", f"{m.linked_at:%Y-%m-%d %H:%M}",

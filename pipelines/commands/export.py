@@ -34,10 +34,11 @@ def decisions(
     history: Annotated[bool, typer.Option(
         "--history", help="Every decision, not only the latest one per ad.")] = False,
     raw_contacts: Annotated[bool, typer.Option(
-        "--raw-contacts", help="Keep contact details as written (needs --user NAME of an "
-                               "admin; audited). By default they become pseudonyms.")] = False,
+        "--with-contacts", "--raw-contacts",
+        help="Keep contact details as written (needs --user NAME of an admin; audited). "
+             "By default they become pseudonyms.")] = False,
     user: Annotated[str | None, typer.Option(
-        "--user", help="Who exports (needed for --raw-contacts).")] = None,
+        "--user", help="Who exports (needed for --with-contacts).")] = None,
     db: Annotated[str | None, typer.Option("--db", metavar="URL", help=DB_HELP)] = None,
 ) -> None:
     """Export reviewer decisions with their ads' ids, indicators and evidence spans.
@@ -46,7 +47,7 @@ def decisions(
     model_sha256, indicators, evidence (indicator -> [{start, end, text}]) and note.
     Contact details (phones, e-mails, handles) in span texts and notes are replaced by
     the store's HMAC pseudonyms, such as [phone:3f9a...], unless an admin asks for
-    --raw-contacts.
+    --with-contacts.
     Offsets point into the stored ad text. Every export is written to the audit log.
     """
     from annotation.accounts import PermissionDenied, require

@@ -67,3 +67,56 @@ def erase(
         typer.echo("Warning: another program holds the database open, so its write-ahead "
                    "log still holds old pages; close it (e.g. `centinela serve`) and run "
                    "`centinela purge` to compact the files.", err=True)
+
+
+_STATE_NAMES = {"unflagged": "never flagged", "dismissed": "dismissed", "closed": "closed cases"}
+_KEPT_NAMES = {"open": "waiting for a decision", "case_not_closed": "cases not closed",
+               "not_due": "not due yet", "undated": "without a date"}
+
+
+def purge_command(
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Count what is due now; change nothing.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Apply the retention policy (`[retention]` in the settings file; see the README).
+
+    Redacts the text, title and URL of ads whose days are over (never flagged, dismissed,
+    or confirmed/escalated and closed by an admin), with every quote of them, or only
+    their contact details when `contact_days` is shorter. Keeps ids, hashes, scores,
+    indicator ids, decisions, audit rows, MinHash signatures and pseudonyms. Writes one
+    audit row with the counts, then compacts the database.
+    """
+    from annotation.retention import PURGED_TABLES, STATES, purge
+    from annotation.store import compact_store
+    from pipelines.settings import SettingsError
+
+    settings = Settings.from_env()
+    try:
+        policy = settings.retention
+    except SettingsError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    with open_cli_store(db or settings.db_url, writable=not dry_run) as store:
+        with store.begin() as session:
+            done = purge(session, policy, actor=cli_actor(), dry_run=dry_run)
+        compacted = dry_run or compact_store(store, PURGED_TABLES)
+    contacts = ("as long as the text" if policy.contact_days is None
+                else f"{policy.contact_days} days at most")
+    typer.echo(f"Retention: never flagged {policy.unflagged_days} days, dismissed "
+               f"{policy.dismissed_days}, closed cases {policy.closed_days} after closing; "
+               f"contact details {contacts}.")
+    verb = "Would redact" if dry_run else "Redacted"
+    plan = done.plan
+    for what, due in (("the text of", plan.text), ("only the contact details of",
+                                                   plan.contacts)):
+        total = sum(len(ids) for ids in due.values())
+        typer.echo(f"{verb} {what} {total} ad(s): " + ", ".join(
+            f"{_STATE_NAMES[state]} {len(due[state])}" for state in STATES) + ".")
+    typer.echo("Kept: " + (", ".join(f"{_KEPT_NAMES[reason]} {count}"
+                                     for reason, count in sorted(plan.kept.items()))
+                           or "nothing else") + ".")
+    if not compacted:
+        typer.echo("Warning: another program holds the database open, so its write-ahead "
+                   "log still holds old pages; close it and run `centinela purge` again.",
+                   err=True)

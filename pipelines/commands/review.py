@@ -70,27 +70,61 @@ def list_(lang: Lang = None, risk: Risk = None, indicator: Indicator = None,
 
 @queue_app.command("show")
 def show(ad_id: str, unmask: Annotated[bool, typer.Option(
-             "--unmask", help="Show contact details (needs --user with that permission; "
-                              "audited).")] = False,
+             "--unmask", help="Show contact details (needs --user with that permission and "
+                              "--reason; audited).")] = False,
          user: Annotated[str | None, typer.Option("--user", help="Your user name.")] = None,
+         reason: Annotated[str, typer.Option(
+             "--reason", help="Why you need the contact details (with --unmask; audited).")
+         ] = "",
          db: DbOption = None) -> None:
     """Show one ad: its text (contact details masked), indicators with evidence spans,
     explanation, model and decisions."""
-    from annotation.accounts import require
+    from annotation.accounts import PermissionDenied
+    from annotation.masking import UnmaskError, unmask_contacts
     from annotation.queue import load_review
-    from annotation.store import record_audit
 
     with open_cli_store(db or Settings.from_env().db_url) as store, store.begin() as session:
-        if unmask:
-            name = _allowed(session, require, user or "", "contacts.unmask")
+        try:
+            if unmask:
+                unmask_contacts(session, ad_id, user=user or "", reason=reason, via="cli")
+        except (PermissionDenied, UnmaskError) as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(1) from None
         review = load_review(session, ad_id)
-        if unmask and review is not None:
-            record_audit(session, name, "contact.unmask", f"ad:{ad_id}",
-                         after={"scope": "ad", "via": "cli"})
     if review is None:
         typer.echo(f"Error: no ad with id {ad_id!r}", err=True)
         raise typer.Exit(1)
     _print_review(review, unmasked=unmask)
+
+
+@queue_app.command("contact")
+def contact(value: Annotated[str, typer.Argument(
+                help="A phone number, e-mail or @handle ('-': read it from standard input).")],
+            user: UserOption,
+            reason: Annotated[str, typer.Option("--reason", help="Why (audited).")],
+            country: Annotated[str | None, typer.Option(
+                help="Region of a phone number written without its country code.")] = None,
+            db: DbOption = None) -> None:
+    """List the stored ads that hold a contact, found by its pseudonym (for an access
+    request or a case). Needs a role that may unmask contacts and a reason; audited."""
+    import sys
+
+    from annotation.accounts import PermissionDenied
+    from annotation.masking import UnmaskError, lookup_contact
+
+    if value == "-":
+        value = sys.stdin.readline().strip()
+    settings = Settings.from_env()
+    with open_cli_store(db or settings.db_url) as store, store.begin() as session:
+        try:
+            ad_ids = lookup_contact(session, value, user=user, reason=reason,
+                                    key=settings.secret, country=country)
+        except (PermissionDenied, UnmaskError) as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(1) from None
+    typer.echo(f"{len(ad_ids)} stored ad(s) hold this contact" + (":" if ad_ids else "."))
+    for ad_id in ad_ids:
+        typer.echo(printable(ad_id))
 
 
 @queue_app.command("claim")
@@ -160,6 +194,24 @@ def decide_(
             raise typer.Exit(1) from None
     typer.echo(f"{made.decision} recorded for {ad_id}: "
                f"{', '.join(made.indicators or []) or 'no indicators'}, risk {made.risk}.")
+
+
+@queue_app.command("close")
+def close(ad_id: str, user: UserOption, db: DbOption = None) -> None:
+    """Close the case of a confirmed or escalated ad (admins): from now on, its text is
+    kept for `[retention] closed_days` and then purged. A new decision reopens it."""
+    from annotation.accounts import require
+    from annotation.retention import CaseError, close_case
+
+    with open_cli_store(db or Settings.from_env().db_url) as store:
+        try:
+            with store.begin() as session:
+                _allowed(session, require, user, "cases.close")
+                close_case(session, ad_id, actor=user)
+        except CaseError as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(1) from None
+    typer.echo(f"Closed the case of {ad_id}.")
 
 
 def _filters(values: dict[str, object]) -> QueueFilters:

@@ -201,8 +201,9 @@ def print_scan_summary(summary: ScanSummary, console: Console, db_url: str) -> N
         counts.add_row(label, str(value))
     console.print(counts)
 
-    risks = Table(title="Ads by risk", title_justify="left")
-    risks.add_column("risk")
+    risks = Table(title="Ads by risk hint (for a person to review, not a verdict)",
+                  title_justify="left")
+    risks.add_column("risk hint")
     risks.add_column("ads", justify="right")
     for risk in ("high", "medium", "low"):
         risks.add_row(Text(risk, style=_RISK_STYLES[risk]), str(summary.risk_counts.get(risk, 0)))
@@ -224,10 +225,10 @@ def print_scan_summary(summary: ScanSummary, console: Console, db_url: str) -> N
             ", ".join(printable(ad_id) for ad_id in summary.changed_ids)))
 
     if summary.top_flagged:
-        top = Table(title="Top flagged ads", title_justify="left")
+        top = Table(title="Top flagged ads (hints for review)", title_justify="left")
         top.add_column("ad id", overflow="fold")
         top.add_column("score", justify="right")
-        top.add_column("risk")
+        top.add_column("risk hint")
         top.add_column("indicators", overflow="fold")
         for flagged in summary.top_flagged:
             top.add_row(Text(printable(flagged.ad_id)), f"{flagged.score:.2f}",

@@ -25,7 +25,8 @@ def schedule(
     Serves one Prefect deployment of the `scan-sources` flow per scheduled source (named
     after the source), with Prefect `serve`: each run scans that source into CENTINELA_DB
     with CENTINELA_MODEL, as `centinela scan --sources FILE --only NAME` would, and its
-    counts are in the Prefect logs and UI. With PREFECT_API_URL set, that Prefect server
+    counts are in the Prefect logs and UI. The `purge` flow runs daily too (`[retention]
+    schedule` of the settings file), as `centinela purge` would. With PREFECT_API_URL set, that Prefect server
     is used; without it, a local one is started on 127.0.0.1 (its UI address is printed)
     and stopped with the command. Run it under systemd to keep it up (see the README).
     """
@@ -33,13 +34,15 @@ def schedule(
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from corpora.sources.config import SourcesFileError, load_sources_file
-    from pipelines.schedules import build_deployments, local_prefect_server
+    from pipelines.schedules import build_deployments, local_prefect_server, purge_deployment
+    from pipelines.settings import SettingsError
 
     settings = Settings.from_env()
     try:
         sources_file = load_sources_file(sources, allow_loopback=settings.allow_loopback)
-        deployments = build_deployments(sources_file, only)
-    except (SourcesFileError, ValueError) as exc:
+        deployments = [*build_deployments(sources_file, only),
+                       purge_deployment(settings.retention.schedule)]
+    except (SourcesFileError, SettingsError, ValueError) as exc:
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(1) from None
     for deployment in deployments:
