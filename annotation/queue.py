@@ -430,7 +430,7 @@ def _move_to_revisions(session: Session, revisions: Mapping[str, tuple[str, int]
                 continue
             session.execute(update(_QUEUE).where(_QUEUE.c.ad_id == ad_id).values(
                 ad_id=row_id, state="open", decided_at=None, lease_owner=None,
-                lease_expires_at=None, updated_at=utc_now()))
+                lease_expires_at=None, closed_at=None, closed_by=None, updated_at=utc_now()))
             record_audit(session, actor, "queue.revise", f"ad:{row_id}",
                          before={"ad_id": ad_id, "state": state},
                          after={"ad_id": row_id, "state": "open"})

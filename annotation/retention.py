@@ -11,7 +11,8 @@ An ad's state, and the moment its clock starts:
   the closing. A confirmed or escalated case that is not closed is kept.
 - `open`: flagged and waiting for a person's decision: kept.
 
-A re-post is not queued itself: it follows the state of the ad it re-posts.
+A re-post is not queued itself: it follows the state of the ad it re-posts; an earlier
+revision of an ad (another text under the same id) follows the latest one.
 
 Purging redacts (annotation.store.redaction): the text, title, URL and every quote of
 them when the text's days are over; only the contact details when the contacts' days
@@ -104,19 +105,24 @@ class Purge:
 def plan_purge(session: Session, policy: RetentionPolicy, now: datetime) -> PurgePlan:
     """Which ads are due at `now` under `policy` (nothing is changed)."""
     queue = {row.ad_id: row for row in session.scalars(select(QueueItemRow))}
+    # The queue holds one item per ad, at its latest revision: earlier ones follow it.
+    for ad_id, first in session.execute(select(AdRow.id, AdRow.revision_of).where(
+            AdRow.id.in_(select(QueueItemRow.ad_id)), AdRow.revision_of.is_not(None))).all():
+        queue.setdefault(first, queue[ad_id])
     flagged = set(session.scalars(select(AssessmentRow.ad_id).where(
         AssessmentRow.risk.in_(_FLAGGED)).distinct()))
     first_assessed = dict(session.execute(select(AssessmentRow.ad_id,
                                                  func.min(AssessmentRow.created_at))
                                           .group_by(AssessmentRow.ad_id)).all())
-    query = (select(AdRow.id, AdRow.redaction, ScanRow.started_at, AdRow.fetched_at,
-                    AdLinkRow.duplicate_of)
+    query = (select(AdRow.id, AdRow.revision_of, AdRow.redaction, ScanRow.started_at,
+                    AdRow.fetched_at, AdLinkRow.duplicate_of)
              .outerjoin(ScanRow, ScanRow.id == AdRow.first_seen_scan)
              .outerjoin(AdLinkRow, AdLinkRow.ad_id == AdRow.id)
              .where(AdRow.redaction.is_(None) | (AdRow.redaction == "contacts")))
     plan = PurgePlan()
-    for ad_id, redaction, scanned_at, fetched_at, original in session.execute(query):
-        item = queue.get(ad_id) or (queue.get(original) if original else None)
+    for ad_id, first, redaction, scanned_at, fetched_at, original in session.execute(query):
+        item = queue.get(ad_id) or (queue.get(first) if first else None) \
+            or (queue.get(original) if original else None)
         state: State
         if item is None:
             if ad_id in flagged:
