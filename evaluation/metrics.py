@@ -115,6 +115,38 @@ def risk_confusion(gold: Sequence[str], predicted: Sequence[str],
     return matrix
 
 
+@dataclass(frozen=True)
+class HighRecall:
+    """Of the texts whose gold risk is high: how many the detector flagged (rated medium
+    or high) and how many it rated high."""
+
+    gold_high: int = 0
+    flagged: int = 0
+    rated_high: int = 0
+
+    @property
+    def flagged_share(self) -> float | None:
+        return self.flagged / self.gold_high if self.gold_high else None
+
+    @property
+    def rated_high_share(self) -> float | None:
+        return self.rated_high / self.gold_high if self.gold_high else None
+
+    def to_dict(self) -> dict[str, float | int | None]:
+        return {"gold_high": self.gold_high, "flagged": self.flagged,
+                "rated_high": self.rated_high, "flagged_share": _round(self.flagged_share),
+                "rated_high_share": _round(self.rated_high_share)}
+
+
+def high_recall(gold: Sequence[str], predicted: Sequence[str]) -> HighRecall:
+    """How the gold-high texts among `gold` risk levels were rated in `predicted`."""
+    if len(gold) != len(predicted):
+        raise ValueError(f"{len(gold)} gold levels but {len(predicted)} predicted")
+    rated = [p for g, p in zip(gold, predicted, strict=True) if g == "high"]
+    return HighRecall(gold_high=len(rated), flagged=sum(p != "low" for p in rated),
+                      rated_high=sum(p == "high" for p in rated))
+
+
 # --- ranking ---------------------------------------------------------------------------
 
 def _tie_groups(relevant: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

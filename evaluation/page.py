@@ -8,7 +8,7 @@ from html import escape
 from typing import Any
 
 from evaluation.plots import draw_figures
-from evaluation.report import SUMMARY_COLUMNS, format_value
+from evaluation.report import BY_COLUMNS, SUMMARY_COLUMNS, by_rows, format_value
 
 CSS = """
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
@@ -49,6 +49,24 @@ def _summary(report: dict[str, Any]) -> str:
     rows = ("<tr>" + "".join(_cell(row[key], key) for key, _ in SUMMARY_COLUMNS) + "</tr>"
             for row in report["summary"])
     return _table([title for _, title in SUMMARY_COLUMNS], rows)
+
+
+def _gold_high(report: dict[str, Any]) -> str:
+    rows = []
+    for name, result in report["detectors"].items():
+        for group, g in result["gold_high"].items():
+            rows.append("<tr>" + _cell(name) + _cell(group) + _cell(g["gold_high"])
+                        + _cell(g["flagged"]) + _cell(g["flagged_share"], "high_share")
+                        + _cell(g["rated_high"]) + _cell(g["rated_high_share"], "high_share")
+                        + "</tr>")
+    table = _table(["detector", "lang", "gold high", "flagged", "flagged share", "rated high",
+                    "rated high share"], rows)
+    if not report.get("by"):
+        return table
+    by = ("<tr>" + "".join(_cell(row[key], key) for key, _ in BY_COLUMNS) + "</tr>"
+          for row in by_rows(report))
+    return (table + f"<h3>By {escape(', '.join(report['by']))}</h3>"
+            + _table([title for _, title in BY_COLUMNS], by))
 
 
 def _per_indicator(report: dict[str, Any], group: str) -> str:
@@ -153,6 +171,7 @@ def render_page(report: dict[str, Any]) -> str:
     warning = f'<div class="warning">{escape(report["warning"])}</div>' \
         if report["warning"] else ""
     langs = ", ".join(f"{n} {lang}" for lang, n in corpus["by_lang"].items())
+    where = corpus.get("splits") or ", ".join(corpus.get("gold_files", []))
     per_lang = "".join(
         f"<details><summary>Per indicator: {g}</summary>{_per_indicator(report, g)}</details>"
         for g in ("es", "pt") if any(g in r["indicators"] for r in report["detectors"].values()))
@@ -165,7 +184,7 @@ def render_page(report: dict[str, Any]) -> str:
 <h1>Centinela evaluation: {escape(report['split'])} split</h1>
 <p class="meta">{escape(report['created_at'])} · {corpus['ads']} labelled ads ({escape(langs)};
 gold high: {sum(corpus['gold_high'].values())}) · taxonomy {escape(report['taxonomy']['version'])}
-· <code>{escape(corpus['splits'])}</code></p>
+· <code>{escape(where)}</code></p>
 {warning}
 {detectors}
 <h2>Summary</h2>
@@ -174,6 +193,10 @@ gold high: {sum(corpus['gold_high'].values())}) · taxonomy {escape(report['taxo
 all indicator decisions. P@10% and AP rank ads by score, with gold risk <code>high</code> as
 relevant (ties count at their expected precision). Real-ads rates: share of real ordinary
 ads rated high, and high or medium.</p>
+<h2>Gold-high texts</h2>
+<p class="note">Of the texts whose gold risk is high: the share the detector flags (rates
+medium or high) and the share it rates high.</p>
+{_gold_high(report)}
 <h2>Indicators</h2>
 {_per_indicator(report, 'all')}
 {per_lang}

@@ -31,6 +31,7 @@ from corpora.sources.jsonl import read_jsonl
 from corpora.taxonomy import Taxonomy, load_taxonomy
 from evaluation import keywords
 from evaluation import metrics as m
+from evaluation.gold import corpus_fields, group_values, load_gold
 from models.detector import Detector
 
 SCHEMA = "centinela.evaluation.v1"
@@ -142,8 +143,12 @@ def load_detectors(model: str, baselines: bool = True) -> list[tuple[Detector, s
 
 
 def evaluate_detector(detector: Detector, ads: Sequence[LabelledAd], real: RealAds,
-                      taxonomy: Taxonomy) -> dict[str, Any]:
-    """Every metric of one detector on labelled ads (and real ads, when there are any)."""
+                      taxonomy: Taxonomy,
+                      groups_by: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """Every metric of one detector on labelled ads (and real ads, when there are any).
+
+    `groups_by` maps a field name to each ad's value of it: the headline figures are then
+    also given per value (`by` in the result)."""
     ids = taxonomy.ids
     started = time.perf_counter()
     assessments = _assess(detector, [ad.to_ad() for ad in ads])
@@ -158,8 +163,11 @@ def evaluate_detector(detector: Detector, ads: Sequence[LabelledAd], real: RealA
               for name in GROUPS}
     groups = {name: mask for name, mask in groups.items() if mask.any()}
 
-    indicators, ranking, confusion, ece = {}, {}, {}, {}
+    gold_risks = [ad.risk for ad in ads]
+    risks = [a.risk for a in assessments]
+    indicators, ranking, confusion, ece, high = {}, {}, {}, {}, {}
     for name, mask in groups.items():
+        high[name] = _high_recall(gold_risks, risks, mask)
         counts = m.count_labels(y_true[mask], y_pred[mask])
         indicators[name] = {
             "macro_f1": _r(m.macro_f1(counts)),
@@ -172,10 +180,16 @@ def evaluate_detector(detector: Detector, ads: Sequence[LabelledAd], real: RealA
         ece[name] = _r(m.expected_calibration_error(
             m.reliability_bins(y_true[mask], probabilities[mask], N_BINS)))
     overlaps = m.evidence_overlap(ads, assessments, ids)
+    by = {field: {value: _headline(y_true, y_pred, relevant, scores, gold_risks, risks,
+                                   np.array([v == value for v in values]))
+                  for value in sorted(set(values))}
+          for field, values in (groups_by or {}).items()}
     return {
         "model": detector.ref.model_dump(),
         "seconds": round(seconds, 3),
         "indicators": indicators,
+        "gold_high": high,
+        "by": by,
         "risk": {"levels": list(RISK_LEVELS), "confusion": confusion},
         "ranking": {**ranking, "precision_curve": [
             round(float(p), 4) for p in m.precision_at_k_curve(relevant, scores)]},
@@ -188,6 +202,24 @@ def evaluate_detector(detector: Detector, ads: Sequence[LabelledAd], real: RealA
                   "per_indicator": {i: o.to_dict() for i, o in overlaps.items()}},
         "real_ads": rate_real_ads(detector, real, ids),
     }
+
+
+def _high_recall(gold: Sequence[str], predicted: Sequence[str],
+                 mask: np.ndarray) -> dict[str, Any]:
+    return m.high_recall([g for g, keep in zip(gold, mask) if keep],
+                         [p for p, keep in zip(predicted, mask) if keep]).to_dict()
+
+
+def _headline(y_true: np.ndarray, y_pred: np.ndarray, relevant: np.ndarray,
+              scores: np.ndarray, gold: Sequence[str], predicted: Sequence[str],
+              mask: np.ndarray) -> dict[str, Any]:
+    """The headline figures of the ads in `mask`: macro-F1, micro counts, AP(high) and how
+    the gold-high ads were rated."""
+    counts = m.count_labels(y_true[mask], y_pred[mask])
+    return {"ads": int(mask.sum()), "macro_f1": _r(m.macro_f1(counts)),
+            "micro": m.micro_counts(counts).to_dict(),
+            "average_precision": _r(m.average_precision(relevant[mask], scores[mask])),
+            "gold_high": _high_recall(gold, predicted, mask)}
 
 
 def _assess(detector: Detector, ads: Sequence[Ad]) -> list[Assessment]:
@@ -236,8 +268,10 @@ def rate_real_ads(detector: Detector, real: RealAds,
 
 def build_report(detectors: Sequence[tuple[Detector, str]], ads: Sequence[LabelledAd],
                  corpus: dict[str, Any], real: RealAds, taxonomy: Taxonomy,
-                 limit_real: int = DEFAULT_LIMIT_REAL) -> dict[str, Any]:
-    """The JSON-ready report of several detectors on the same ads."""
+                 limit_real: int = DEFAULT_LIMIT_REAL,
+                 groups_by: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """The JSON-ready report of several detectors on the same ads (figures also split by
+    the fields of `groups_by`, each ad's value per field)."""
     split = corpus["split"]
     report: dict[str, Any] = {
         "schema": SCHEMA, "created_at": utc_now().isoformat(timespec="seconds"),
@@ -246,12 +280,13 @@ def build_report(detectors: Sequence[tuple[Detector, str]], ads: Sequence[Labell
         "real_ads": real.to_dict(limit_real),
         "settings": {"top_share": TOP_SHARE, "top_k": list(TOP_K), "n_bins": N_BINS,
                      "relevant": "gold risk 'high'"},
+        "by": list(groups_by or {}),
         "detectors": {},
     }
     for detector, role in detectors:
         name = f"{detector.ref.name}.v{detector.ref.version}"
-        report["detectors"][name] = {"role": role, **evaluate_detector(detector, ads, real,
-                                                                       taxonomy)}
+        report["detectors"][name] = {"role": role, **evaluate_detector(
+            detector, ads, real, taxonomy, groups_by)}
     report["summary"] = summary_rows(report)
     return report
 
@@ -268,6 +303,10 @@ def summary_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
                 "detector": name, "role": result["role"], "lang": group,
                 "macro_f1": result["indicators"][group]["macro_f1"],
                 "micro_f1": result["indicators"][group]["micro"]["f1"],
+                "micro_recall": result["indicators"][group]["micro"]["recall"],
+                "micro_precision": result["indicators"][group]["micro"]["precision"],
+                "high_flagged": result["gold_high"][group]["flagged_share"],
+                "high_rated_high": result["gold_high"][group]["rated_high_share"],
                 "precision_at_top_share": result["ranking"][group]["precision_at_top_share"],
                 "average_precision": result["ranking"][group]["average_precision"],
                 "real_ads": rates["ads"] if rates else None,
@@ -277,16 +316,34 @@ def summary_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 SUMMARY_COLUMNS = (("detector", "detector"), ("lang", "lang"), ("macro_f1", "macro-F1"),
-                   ("micro_f1", "micro-F1"), ("precision_at_top_share", "P@10%"),
-                   ("average_precision", "AP (high)"), ("real_high_rate", "real: high"),
+                   ("micro_f1", "micro-F1"), ("micro_recall", "micro R"),
+                   ("micro_precision", "micro P"), ("precision_at_top_share", "P@10%"),
+                   ("average_precision", "AP (high)"), ("high_flagged", "high: flagged"),
+                   ("high_rated_high", "high: rated high"), ("real_high_rate", "real: high"),
                    ("real_high_or_medium_rate", "real: high+medium"))
+BY_COLUMNS = (("detector", "detector"), ("group", "group"), ("ads", "ads"),
+              ("gold_high", "gold high"), ("macro_f1", "macro-F1"), ("micro_recall", "micro R"),
+              ("micro_precision", "micro P"), ("average_precision", "AP (high)"),
+              ("high_flagged", "high: flagged"), ("high_rated_high", "high: rated high"))
+
+
+def by_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per detector, `--by` field and value: the headline figures of that group."""
+    return [{"detector": name, "group": f"{field}={value}", "ads": g["ads"],
+             "gold_high": g["gold_high"]["gold_high"], "macro_f1": g["macro_f1"],
+             "micro_recall": g["micro"]["recall"], "micro_precision": g["micro"]["precision"],
+             "average_precision": g["average_precision"],
+             "high_flagged": g["gold_high"]["flagged_share"],
+             "high_rated_high": g["gold_high"]["rated_high_share"]}
+            for name, result in report["detectors"].items()
+            for field, values in result["by"].items() for value, g in values.items()]
 
 
 def format_value(key: str, value: Any) -> str:
     """How a summary value is shown: rates as percentages, scores with 3 decimals."""
     if value is None:
         return "–"
-    if key.startswith("real_") and key.endswith("rate"):
+    if (key.startswith("real_") and key.endswith("rate")) or key.startswith("high_"):
         return f"{100 * value:.1f}%"
     return f"{value:.3f}" if isinstance(value, float) else str(value)
 
@@ -331,17 +388,26 @@ def run_evaluation(model: str, *, split: str = "dev", out_dir: Path,
                    corpus_root: Path = SEED_DIR, splits_path: Path | None = None,
                    real_ads_dir: Path | None = DEFAULT_REAL_ADS,
                    limit_real: int = DEFAULT_LIMIT_REAL, baselines: bool = True,
+                   gold: Sequence[Path] = (), by: Sequence[str] = (),
                    detectors: Sequence[tuple[Detector, str]] | None = None) -> ReportFiles:
-    """Evaluate `model` (and the baselines) on `split`, write the JSON and HTML report.
+    """Evaluate `model` (and the baselines) on `split`, or on the `gold` files instead when
+    any are given, split by the fields `by` too; write the JSON and HTML report.
 
     `detectors` replaces the registry lookup (tests pass fakes). Raises CorpusError when
-    the corpus or splits cannot be used; real ads are skipped when their folder is absent.
+    the corpus, splits, gold files or `by` fields cannot be used; real ads are skipped when
+    their folder is absent.
     """
     taxonomy = load_taxonomy()
-    ads, corpus = load_split(split, corpus_root, splits_path)
+    if gold:
+        gold_set = load_gold(gold, taxonomy)
+        ads, corpus, fields = gold_set.ads, gold_set.describe(), gold_set.fields
+    else:
+        ads, corpus = load_split(split, corpus_root, splits_path)
+        fields = corpus_fields(ads, read_splits(Path(corpus["splits"])))
+    groups_by = group_values(fields, by)
     real = load_real_ads(real_ads_dir, limit_real)
     chosen = list(detectors) if detectors is not None else load_detectors(model, baselines)
-    report = build_report(chosen, ads, corpus, real, taxonomy, limit_real)
+    report = build_report(chosen, ads, corpus, real, taxonomy, limit_real, groups_by)
     return write_report(report, out_dir)
 
 

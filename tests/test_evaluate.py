@@ -325,3 +325,121 @@ def test_evaluate_flow_publishes_the_summary(prefect_harness: None, corpus_root:
     assert artifact is not None and artifact.type == "markdown"
     assert "| macro-F1 |" in artifact.data and KEYWORD_BASELINE in artifact.data
     assert str(files.html_path) in artifact.data
+
+
+# --- gold files ------------------------------------------------------------------------
+
+GOLD = [  # id, lang, quote, risk, text, {indicator: evidence}
+    ("g1", "es", "exact", "high",
+     "Te pagamos el viaje y la agencia guarda tu pasaporte hasta que pagues.",
+     {"TRAVEL_PAID": "Te pagamos el viaje", "DOCS_HANDLED": "guarda tu pasaporte"}),
+    ("g2", "es", "paraphrase", "high",
+     "Le prometieron tres mil dólares al mes limpiando casas.",
+     {"PAY_UNREALISTIC": "tres mil dólares al mes"}),
+    ("g3", "pt", "paraphrase", "high",
+     "Disseram que a empresa bancava as passagens até a Espanha.",
+     {"TRAVEL_PAID": "a empresa bancava as passagens"}),
+    ("g4", "es", "exact", "low",
+     "Se busca chofer con licencia y pasaporte vigente para rutas nacionales.", {}),
+    ("g5", "pt", "exact", "medium",
+     "Vaga de ajudante de obra com alojamento na própria obra.",
+     {"HOUSING_CONTROL": "alojamento na própria obra"}),
+]
+
+
+def gold_record(ad_id: str, lang: str, quote: str, risk: str, text: str,
+                evidence: dict[str, str], spans: bool = False) -> dict:
+    """A record as gold files hold them: string evidence (or corpus spans), extra fields."""
+    record = {"id": ad_id, "lang": lang, "country": "MX" if lang == "es" else "BR",
+              "source": "news", "kind": "real_deceptive", "quote": quote, "risk": risk,
+              "text": text, "indicators": list(evidence),
+              "evidence": {i: [phrase] for i, phrase in evidence.items()},
+              "source_url": f"https://news.example.org/{ad_id}", "note": f"written for {ad_id}"}
+    if spans:
+        record = {**record, **labelled(ad_id, lang, "deceptive", risk, text, evidence)}
+    return record
+
+
+@pytest.fixture
+def gold_files(tmp_path: Path) -> list[Path]:
+    first, second = tmp_path / "gold-a.jsonl", tmp_path / "gold-b.jsonl"
+    records = [gold_record(*ad, spans=ad[0] == "g5") for ad in GOLD]
+    first.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records[:3]),
+                     encoding="utf-8")
+    second.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records[3:]),
+                      encoding="utf-8")
+    return [first, second]
+
+
+def test_evaluate_on_gold_files_splits_figures_by_field(gold_files: list[Path],
+                                                        tmp_path: Path) -> None:
+    from tests.fakes import FakeDetector
+
+    files = run_evaluation("fake.pasaporte.v1", out_dir=tmp_path / "out", gold=gold_files,
+                           by=["quote", "lang"], real_ads_dir=None,
+                           detectors=[(FakeDetector(), "model")])
+    report = files.report
+    assert report["split"] == "gold" and report["corpus"]["ads"] == 5
+    assert report["by"] == ["quote", "lang"] and report["warning"] is None
+    result = report["detectors"]["fake.pasaporte.v1"]
+    # The fake finds DOCS_HANDLED wherever "pasaporte" stands: right in g1, wrong in g4.
+    micro = result["indicators"]["all"]["micro"]
+    assert (micro["tp"], micro["fp"], micro["fn"]) == (1, 1, 4)
+    assert micro["precision"] == 0.5 and micro["recall"] == 0.2
+    assert result["gold_high"]["all"] == {"gold_high": 3, "flagged": 1, "rated_high": 1,
+                                          "flagged_share": 0.3333, "rated_high_share": 0.3333}
+    exact, paraphrase = result["by"]["quote"]["exact"], result["by"]["quote"]["paraphrase"]
+    assert exact["ads"] == 3 and paraphrase["ads"] == 2
+    assert (exact["micro"]["recall"], exact["micro"]["precision"]) == (0.3333, 0.5)
+    assert exact["gold_high"]["flagged_share"] == 1.0
+    assert paraphrase["micro"]["recall"] == 0.0 and paraphrase["micro"]["precision"] is None
+    assert paraphrase["gold_high"]["flagged_share"] == 0.0 and paraphrase["average_precision"]
+    assert set(result["by"]["lang"]) == {"es", "pt"}
+    assert result["by"]["lang"]["pt"]["micro"]["fn"] == 2
+
+    html = files.html_path.read_text(encoding="utf-8")
+    assert_self_contained(html)
+    assert "Gold-high texts" in html and "quote=paraphrase" in html and "gold-a.jsonl" in html
+    stored = files.json_path.read_text(encoding="utf-8")
+    for ad in GOLD:  # the report holds figures, never the texts, urls or notes
+        assert ad[4] not in html and ad[4] not in stored
+    assert "news.example.org" not in stored and "written for" not in stored
+
+
+def test_evaluate_command_on_gold_files(cli: typer.Typer, gold_files: list[Path],
+                                        tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, [
+        "evaluate", "--model", KEYWORD_BASELINE, "--no-baselines", "--gold", str(gold_files[0]),
+        "--gold", str(gold_files[1]), "--by", "quote", "--out", str(tmp_path / "out")],
+        terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "gold files (5 labelled ads, 3 gold high)" in result.stdout
+    assert "quote=exact" in result.stdout and "high: flagged" in result.stdout
+    assert list((tmp_path / "out").glob("evaluation-gold-*.html"))
+
+
+@pytest.mark.parametrize(("change", "by", "message"), [
+    ({"evidence": {"TRAVEL_PAID": ["not in the text"]}}, [], "gold-a.jsonl:1"),
+    ({"indicators": ["NOT_AN_INDICATOR"], "evidence": {}}, [], "NOT_AN_INDICATOR"),
+    ({"risk": "extreme"}, [], "risk"),
+    ({}, ["colour"], "cannot split by 'colour'"),
+    ({}, ["note"], "not a grouping field"),
+])
+def test_evaluate_command_refuses_bad_gold(cli: typer.Typer, gold_files: list[Path],
+                                           change: dict, by: list[str], message: str) -> None:
+    lines = gold_files[0].read_text(encoding="utf-8").splitlines()
+    lines[0] = json.dumps({**json.loads(lines[0]), **change}, ensure_ascii=False)
+    gold_files[0].write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args = [a for field in by for a in ("--by", field)]
+    result = CliRunner().invoke(cli, ["evaluate", "--model", KEYWORD_BASELINE, "--no-baselines",
+                                      "--gold", str(gold_files[0]), *args], terminal_width=200)
+    assert result.exit_code == 1, result.output
+    assert message in result.stderr
+
+
+def test_corpus_splits_can_be_split_by_wave(corpus_root: Path, tmp_path: Path) -> None:
+    files = run_evaluation(KEYWORD_BASELINE, out_dir=tmp_path / "out", corpus_root=corpus_root,
+                           real_ads_dir=None, baselines=False, by=["wave", "kind"])
+    result = files.report["detectors"][KEYWORD_BASELINE]
+    assert {v: g["ads"] for v, g in result["by"]["wave"].items()} == {"1": 6}
+    assert sum(g["ads"] for g in result["by"]["kind"].values()) == 6

@@ -44,6 +44,15 @@ def evaluate(
         "--root", file_okay=False, help="Corpus folder holding ads/*.jsonl.")] = SEED_DIR,
     splits: Annotated[Path | None, typer.Option(
         "--splits", dir_okay=False, help="Splits file (default: ROOT/splits.json).")] = None,
+    gold: Annotated[list[Path] | None, typer.Option(
+        "--gold", exists=True, dir_okay=False, metavar="PATH",
+        help="Evaluate on this JSONL file of labelled texts in the corpus schema instead of "
+             "a split (repeat for several files; extra fields such as source_url, quote, "
+             "note are ignored).")] = None,
+    by: Annotated[list[str] | None, typer.Option(
+        "--by", metavar="FIELD",
+        help="Also split the figures by this string field of the records, e.g. quote, lang, "
+             "country; for the corpus also wave and batch (repeatable).")] = None,
     flow: Annotated[bool, typer.Option(
         "--flow", help="Run as the Prefect flow `evaluate-detectors` (publishes the summary "
                        "as a Prefect artifact).")] = False,
@@ -56,6 +65,10 @@ def evaluate(
     average precision and precision@k for high-risk ads (k = 10% of ads, 10, 20, 50),
     calibration (reliability bins, ECE), evidence-span overlap, and the share of real
     ordinary ads rated high or medium (false alarms).
+
+    With --gold, the labelled texts of those files replace the split. Every report gives,
+    of the gold-high texts, the share flagged (medium or high) and the share rated high;
+    --by splits these and the headline figures by a field.
 
     Writes a JSON file and a self-contained HTML page (open it in any browser, offline)
     and prints the summary table. Use the dev split for every choice; --split test is
@@ -76,13 +89,13 @@ def evaluate(
     model_name = model or settings.model
     if model_name not in [*available_detectors(), KEYWORD_BASELINE]:
         raise typer.BadParameter(str(UnknownDetectorError(model_name)), param_hint="--model")
-    if split is SplitName.test:
+    if split is SplitName.test and not gold:
         typer.secho(f"Warning: {TEST_SPLIT_WARNING}", err=True, fg="yellow")
     options: dict[str, Any] = {
         "model": model_name, "split": split.value, "out_dir": out or settings.home / "reports",
         "corpus_root": root, "splits_path": splits,
         "real_ads_dir": real_ads or DEFAULT_REAL_ADS, "limit_real": limit_real,
-        "baselines": baselines}
+        "baselines": baselines, "gold": list(gold or []), "by": list(by or [])}
     try:
         if flow:
             from pipelines.prefect_env import local_prefect
@@ -105,17 +118,23 @@ def print_summary(report: dict[str, Any], console: Console) -> None:
     """The summary table of a report, and why real ads were skipped if they were."""
     from rich.table import Table
 
-    from evaluation.report import SUMMARY_COLUMNS, format_value
+    from evaluation.report import BY_COLUMNS, SUMMARY_COLUMNS, by_rows, format_value
 
     corpus = report["corpus"]
-    table = Table(title=f"Evaluation on the {report['split']} split ({corpus['ads']} labelled "
-                        f"ads, {sum(corpus['gold_high'].values())} gold high)",
-                  title_justify="left")
-    for key, title in SUMMARY_COLUMNS:
-        table.add_column(title, justify="left" if key in ("detector", "lang") else "right")
-    for row in report["summary"]:
-        table.add_row(*(format_value(key, row[key]) for key, _ in SUMMARY_COLUMNS))
-    console.print(table)
+    where = ("gold files" if corpus["split"] == "gold" else f"{report['split']} split")
+    title = (f"Evaluation on the {where} ({corpus['ads']} labelled ads, "
+             f"{sum(corpus['gold_high'].values())} gold high)")
+    for columns, rows, caption in ((SUMMARY_COLUMNS, report["summary"], title),
+                                   (BY_COLUMNS, by_rows(report), "By " + ", ".join(report["by"]))):
+        if not rows:
+            continue
+        table = Table(title=caption, title_justify="left")
+        for key, name in columns:
+            table.add_column(name, justify="left" if key in ("detector", "lang", "group")
+                             else "right")
+        for row in rows:
+            table.add_row(*(format_value(key, row[key]) for key, _ in columns))
+        console.print(table)
     real = report["real_ads"]
     if real["used"]:
         used = sum(f["used"] for f in real["files"].values())
