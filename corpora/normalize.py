@@ -8,7 +8,8 @@ into the exact input while stored ads keep their clean text (normalising clean t
 the identity).
 
 `fold_text` lowercases and strips accents without changing the length, so token offsets
-found on the folded text are offsets into the clean text.
+found on the folded text are offsets into the clean text. `break_long_runs` keeps the
+length too: it blanks what would make a tokenizer's cost grow with the square of a run.
 """
 
 from __future__ import annotations
@@ -175,3 +176,37 @@ _FOLD_TABLE = _build_fold_table()
 def fold_text(text: str) -> str:
     """Lowercase and strip accents, keeping the length (so offsets stay valid)."""
     return text.translate(_FOLD_TABLE)
+
+
+# spaCy's tokenizer peels suffix characters off a token one at a time, each time searching
+# the whole rest of the token: a run of thousands of "!" or emoji costs the square of its
+# length (20,000 "!" took a minute), and so does a long run of spaces. In a run of more
+# than MAX_SYMBOL_RUN symbols (neither letters, digits nor spaces: decoration, never part
+# of a word) one symbol in SYMBOL_KEPT stays, still a clause break for the rules, and the
+# others become spaces; a run of more than MAX_TOKEN_CHARS other characters (no word is
+# that long) gets a space every MAX_TOKEN_CHARS characters. The cost per character is
+# then bounded.
+MAX_SYMBOL_RUN = 4
+SYMBOL_KEPT = 32
+MAX_TOKEN_CHARS = 64
+_SYMBOL_RUN = re.compile(r"[^\w\s]{%d,}" % (MAX_SYMBOL_RUN + 1))
+_LONG_RUN = re.compile(r"\S{%d,}" % (MAX_TOKEN_CHARS + 1))
+
+
+def break_long_runs(text: str) -> str:
+    """`text` ready for a tokenizer, at the same length (offsets stay valid): long runs of
+    symbols thinned out, and a space every MAX_TOKEN_CHARS characters of a longer run."""
+    text = _SYMBOL_RUN.sub(_thin_symbols, text)
+    return _LONG_RUN.sub(_break_run, text)
+
+
+def _thin_symbols(match: re.Match[str]) -> str:
+    run = match.group()
+    return "".join(ch if i % SYMBOL_KEPT == 0 else " " for i, ch in enumerate(run))
+
+
+def _break_run(match: re.Match[str]) -> str:
+    run = match.group()
+    step = MAX_TOKEN_CHARS + 1  # the character after each piece becomes the space
+    broken = " ".join(run[i:i + MAX_TOKEN_CHARS] for i in range(0, len(run), step))
+    return broken.ljust(len(run))  # a run ending on a break: its last character too

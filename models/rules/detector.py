@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
-from corpora.normalize import NormalizedText, fold_text, normalize_text
+from corpora.normalize import NormalizedText, break_long_runs, fold_text, normalize_text
 from corpora.records import Ad, Evidence, IndicatorHit, ModelRef
 from corpora.taxonomy import Taxonomy, load_taxonomy
 from models.detector import Detector
@@ -60,7 +60,8 @@ class LanguageRules:
         whole ad: much slower, same result.
         """
         out = []
-        docs = self.nlp.tokenizer.pipe([fold_text(t) for t in texts], batch_size=256)
+        docs = self.nlp.tokenizer.pipe([break_long_runs(fold_text(t)) for t in texts],
+                                       batch_size=256)
         for text, country, doc in zip(texts, countries or [None] * len(texts), docs):
             out.append(self._find_one(text, country, doc, exhaustive))
         return out
