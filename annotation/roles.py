@@ -18,12 +18,20 @@ PERMISSIONS: dict[str, str] = {
     "cases.close": "close the case of a confirmed or escalated ad (its retention starts)",
     "users.manage": "add users, change roles, disable accounts, reset passwords",
     "audit.view": "read the audit log",
+    "annotation.batches": "make annotation batches and assign trainers to them",
+    "annotation.label": "label the ads of annotation batches assigned to them",
+    "annotation.adjudicate": "see trainers' labels side by side and record final labels",
+    "annotation.agreement": "see the agreement dashboard",
+    "wording.decide": "accept or dismiss new phrases found in recent scans",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(PERMISSIONS),
-    "analyst": frozenset({"queue.view", "scans.view", "decisions.export"}),
-    "trainer": frozenset({"queue.view", "decisions.export"}),
+    "analyst": frozenset({"queue.view", "scans.view", "decisions.export",
+                          "annotation.agreement"}),
+    "trainer": frozenset({"queue.view", "decisions.export", "annotation.batches",
+                          "annotation.label", "annotation.adjudicate", "annotation.agreement",
+                          "wording.decide"}),
     "investigator": frozenset({"queue.view", "queue.decide", "scans.view", "contacts.unmask"}),
 }
 

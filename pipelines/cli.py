@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from pipelines.commands.annotate import annotate_app
 from pipelines.commands.bench import bench
 from pipelines.commands.clusters import clusters_app
 from pipelines.commands.corpus import corpus_app
@@ -54,6 +55,7 @@ app.add_typer(clusters_app, name="clusters")
 app.add_typer(users_app, name="users")
 app.add_typer(queue_app, name="queue")
 app.add_typer(export_app, name="export")
+app.add_typer(annotate_app, name="annotate")
 
 
 if __name__ == "__main__":

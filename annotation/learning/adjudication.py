@@ -19,7 +19,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from annotation.learning.batches import batch_labels
+from annotation.learning.batches import BatchError, batch_labels, load_batch
 from annotation.store.ads import ad_from_row
 from annotation.store.audit import record_audit
 from annotation.store.tables import AdRow
@@ -154,3 +154,15 @@ def final_labels(session: Session, batch_id: int | None = None) -> dict[str, Fin
             out[ad_id] = FinalLabel(ad_id, first.indicators, first.evidence, first.risk,
                                     "consensus", ", ".join(labels), batch_id)
     return out
+
+
+def check_adjudicator(session: Session, batch_id: int, name: str) -> None:
+    """Raise BatchError when `name` may not see the batch's labels side by side yet: a
+    trainer of the batch stays blind to the others' answers until they answered every ad."""
+    batch = load_batch(session, batch_id)
+    if batch is None:
+        raise BatchError(f"no batch {batch_id}")
+    if name in batch.answered and batch.answered[name] < batch.ads:
+        raise BatchError(f"you label batch {batch.name} too: its labels stay hidden from you "
+                         f"until you have answered all {batch.ads} ads "
+                         f"({batch.answered[name]} so far)")
