@@ -4,39 +4,20 @@ its highlighted evidence, confirm it with the keyboard, land on the next ad."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from annotation.accounts import add_user
 from annotation.queue import load_review
 from annotation.store import open_store
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, running_server
 from tests.review_data import store_scored
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 PASSWORD = "correct horse battery"
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="needs Debian's Chromium (.ci/run installs it: apt-get install "
-                              "-y chromium)"),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+pytestmark = [pytest.mark.slow, needs_chromium]
 
 
 @pytest.fixture
@@ -47,34 +28,8 @@ def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
         store_scored(store)
         with store.begin() as session:
             add_user(session, "ana", "investigator", PASSWORD, actor="test")
-    port = _free_port()
-    cli = Path(sys.executable).with_name("centinela")
-    command = [str(cli)] if cli.exists() else [sys.executable, "-m", "pipelines.cli"]
-    process = subprocess.Popen(
-        [*command, "serve", "--port", str(port), "--db", db_url],
-        env={**os.environ, "CENTINELA_HOME": str(tmp_path / "home")},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/login", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"centinela serve did not start:\n{process.communicate()[0]}")
-            time.sleep(0.2)
+    with running_server(db_url, tmp_path / "home") as base:
         yield base, db_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def test_review_an_ad_in_a_real_browser(server: tuple[str, str], tmp_path: Path) -> None:
