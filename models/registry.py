@@ -7,6 +7,7 @@ factory by import path so that importing the registry loads no model.
 from __future__ import annotations
 
 import importlib
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ DETECTORS: dict[str, str] = {
     "indicators.transformer.v1": "models.transformer.detector:build_transformer_detector",
 }
 
+_LEARNED_RULES = re.compile(r"indicators\.rules\.v(\d+)")
 _shared: dict[tuple[str, str | None], Detector] = {}
 _shared_lock = threading.Lock()
 
@@ -29,8 +31,12 @@ class UnknownDetectorError(KeyError):
         return f"unknown detector {self.args[0]!r}; available: {', '.join(DETECTORS)}"
 
 
-def available_detectors() -> list[str]:
-    return list(DETECTORS)
+def available_detectors(home: Path | None = None) -> list[str]:
+    """The registered detectors, then the learned rules versions published in `home`
+    (`indicators.rules.v2`, ...: models/rules/learned.py)."""
+    from models.rules.learned import published_versions
+
+    return [*DETECTORS, *(f"indicators.rules.v{n}" for n in published_versions(home))]
 
 
 def register_detector(name: str, target: str) -> None:
@@ -46,6 +52,12 @@ def register_detector(name: str, target: str) -> None:
 
 def load_detector(name: str, **options: Any) -> Detector:
     """Build the detector registered as `name` (e.g. 'indicators.rules.v1')."""
+    learned = _LEARNED_RULES.fullmatch(name)
+    if name not in DETECTORS and learned and name in available_detectors(options.get("home")):
+        # indicators.rules.v2, v3...: versions trainers published (models/rules/learned.py)
+        from models.rules.learned import build_learned_rules_detector
+
+        return build_learned_rules_detector(int(learned[1]), **options)
     try:
         target = DETECTORS[name]
     except KeyError:

@@ -18,6 +18,7 @@ from pipelines.commands.schedule import schedule
 from pipelines.commands.serve import serve
 from pipelines.commands.train import train
 from pipelines.commands.users import users_app
+from pipelines.commands.wording import wording_app
 
 app = typer.Typer(
     name="centinela",
@@ -56,6 +57,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(queue_app, name="queue")
 app.add_typer(export_app, name="export")
 app.add_typer(annotate_app, name="annotate")
+app.add_typer(wording_app, name="wording")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ so a mouse selection that took a space too still marks the words.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 from annotation.decisions import DecisionError, parse_offsets
 from annotation.learning.batches import BatchError, Task
@@ -20,6 +21,7 @@ from corpora.records import (
     Annotation,
     AnnotationStatus,
     Evidence,
+    Risk,
 )
 from corpora.taxonomy import TaxonomyError, load_taxonomy
 
@@ -37,11 +39,12 @@ def build_answer(task: Task, trainer: str, status: str, *, indicators: Sequence[
     note = _note(note)
     model = task.prefill.model.sha256 if task.prefill else None
     if status != "labelled":
-        return Annotation(ad_id=task.ad.id, annotator=trainer, status=status,  # type: ignore[arg-type]
-                          note=note, batch_id=task.batch_id, model_sha256=model)
+        return Annotation(ad_id=task.ad.id, annotator=trainer,
+                          status=cast(AnnotationStatus, status), note=note,
+                          batch_id=task.batch_id, model_sha256=model)
     ordered, evidence = mark(task.ad, indicators, spans or {})
     return Annotation(ad_id=task.ad.id, annotator=trainer, indicators=ordered,
-                      evidence=evidence, risk=_risk(risk), note=note,  # type: ignore[arg-type]
+                      evidence=evidence, risk=_risk(risk), note=note,
                       batch_id=task.batch_id, model_sha256=model)
 
 
@@ -51,7 +54,7 @@ def build_adjudication(ad: Ad, adjudicator: str, *, batch_id: int | None,
     """The final label of an ad, decided by `adjudicator`."""
     ordered, evidence = mark(ad, indicators, spans or {})
     return Adjudication(ad_id=ad.id, adjudicator=adjudicator, indicators=ordered,
-                        evidence=evidence, risk=_risk(risk), note=_note(note),  # type: ignore[arg-type]
+                        evidence=evidence, risk=_risk(risk), note=_note(note),
                         batch_id=batch_id)
 
 
@@ -93,10 +96,10 @@ def _span(text: str, indicator: str, start: int, end: int) -> Evidence:
     return Evidence.from_text(text, start, end)
 
 
-def _risk(risk: str | None) -> str:
+def _risk(risk: str | None) -> Risk:
     if risk not in RISK_LEVELS:
         raise BatchError(f"set the risk: one of {', '.join(RISK_LEVELS)}")
-    return risk
+    return cast(Risk, risk)
 
 
 def _note(note: str) -> str:

@@ -141,8 +141,9 @@ def _disagreement(request: Request, login: LoginSession, batch_id: int,
     return found
 
 
-def _render_adjudication(request: Request, batch_id: int, found: Disagreement, *, error: str | None = None,
-                         form: FormData | None = None, status_code: int = 200) -> Response:
+def _render_adjudication(request: Request, batch_id: int, found: Disagreement, *,
+                         error: str | None = None, form: FormData | None = None,
+                         status_code: int = 200) -> Response:
     ad = found.ad
     taxonomy = request.app.state.templates.env.globals["taxonomy"]
     hidden = find_contact_details(ad.text, ad.country)

@@ -19,7 +19,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from annotation.store import Store
-from annotation.web import admin, agreement, annotate, auth, review, scans
+from annotation.web import admin, agreement, annotate, auth, review, scans, wording
 from annotation.web.templating import install_filters, render
 
 WEB_DIR = Path(__file__).parent
@@ -47,7 +47,7 @@ def create_app(store: Store, secret: str) -> FastAPI:
     install_filters(templates)
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
-    for module in (auth, review, scans, admin, annotate, agreement):
+    for module in (auth, review, scans, admin, annotate, agreement, wording):
         app.include_router(module.router)
     app.add_exception_handler(auth.NeedsLogin, _to_login)
     app.add_exception_handler(StarletteHTTPException, _error_page)

@@ -9,8 +9,9 @@ input text.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from corpora.normalize import NormalizedText, break_long_runs, fold_text, normalize_text
 from corpora.records import Ad, Evidence, IndicatorHit, ModelRef
@@ -31,14 +32,15 @@ Found = dict[str, list[tuple[int, int, float]]]
 class LanguageRules:
     """One language's tokenizer, rules, matcher and scope."""
 
-    def __init__(self, lang: str, taxonomy: Taxonomy, patterns_dir: Path):
+    def __init__(self, lang: str, taxonomy: Taxonomy, patterns_dir: Path,
+                 extra: Mapping[str, Sequence[dict[str, Any]]] | None = None):
         import spacy
         from spacy.attrs import IDX, LOWER
 
         self._columns = [LOWER, IDX]  # per token: LOWER id, start char
         self.nlp = spacy.blank(lang)
         path = patterns_dir / f"{lang}.yaml"
-        self.lexicon: Lexicon = load_lexicon(lang, taxonomy, self.nlp.tokenizer, path)
+        self.lexicon: Lexicon = load_lexicon(lang, taxonomy, self.nlp.tokenizer, path, extra)
         self.matcher = RuleMatcher(self.nlp, self.lexicon, str(path))
         self.scope = Scope(self.lexicon, self.nlp.vocab)
         strings = self.nlp.vocab.strings
@@ -129,16 +131,22 @@ class RulesDetector(Detector):
     """`indicators.rules.v1`: high-precision patterns, exact evidence, no training data."""
 
     def __init__(self, taxonomy: Taxonomy, risk_policy: RiskPolicy,
-                 patterns_dir: Path = PATTERNS_DIR):
+                 patterns_dir: Path = PATTERNS_DIR, *, version: str = VERSION,
+                 extra: Mapping[str, Mapping[str, Sequence[dict[str, Any]]]] | None = None,
+                 extra_files: Sequence[Path] = ()):
+        """`extra` adds rules per language and indicator (a learned version, with
+        `version` its number and `extra_files` the data they came from)."""
         self.taxonomy = taxonomy
         self.risk_policy = risk_policy
         self.patterns_dir = patterns_dir
-        self.languages = {lang: LanguageRules(lang, taxonomy, patterns_dir) for lang in LANGS}
+        self.version = version
+        self.languages = {lang: LanguageRules(lang, taxonomy, patterns_dir,
+                                              (extra or {}).get(lang)) for lang in LANGS}
         digest = hashlib.sha256()
-        for path in sorted(patterns_dir.glob("*.yaml")) + [RISK_POLICY_PATH]:
+        for path in sorted(patterns_dir.glob("*.yaml")) + [RISK_POLICY_PATH, *extra_files]:
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
         digest.update(taxonomy.model_dump_json().encode())
-        self._ref = ModelRef(name=NAME, version=VERSION, sha256=digest.hexdigest())
+        self._ref = ModelRef(name=NAME, version=version, sha256=digest.hexdigest())
 
     @property
     def ref(self) -> ModelRef:
@@ -166,7 +174,7 @@ class RulesDetector(Detector):
             hits.append(IndicatorHit(
                 id=indicator, score=max(score for _, _, score in spans),
                 strength=self.taxonomy.get(indicator).strength,
-                evidence=evidence, detector=f"{NAME}.v{VERSION}",
+                evidence=evidence, detector=f"{NAME}.v{self.version}",
             ))
         return hits
 

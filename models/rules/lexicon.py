@@ -32,6 +32,7 @@ A repeated key in a file is an error, not a silent overwrite.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -281,14 +282,19 @@ def _needed_lemmas(data: dict) -> frozenset[str]:
 
 
 def load_lexicon(lang: str, taxonomy: Taxonomy, tokenizer,
-                 path: Path | None = None) -> Lexicon:
-    """Read and compile patterns/<lang>.yaml; errors name file, indicator and rule."""
+                 path: Path | None = None,
+                 extra: Mapping[str, Sequence[dict[str, Any]]] | None = None) -> Lexicon:
+    """Read and compile patterns/<lang>.yaml; errors name file, indicator and rule.
+    `extra` adds rules per indicator after the file's (learned phrases, models/rules/learned.py)."""
     path = path or PATTERNS_DIR / f"{lang}.yaml"
     where = str(path)
     try:
         data = yaml.load(Path(path).read_text(encoding="utf-8"), _PatternLoader) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise PatternFileError(f"{where}: cannot read pattern file: {exc}") from exc
+    for indicator, rules in (extra or {}).items():
+        data.setdefault("indicators", {})
+        data["indicators"][indicator] = [*(data["indicators"].get(indicator) or []), *rules]
     if data.get("lang") != lang:
         raise PatternFileError(f"{where}: 'lang' must be {lang!r}")
     indicators = data.get("indicators") or {}

@@ -1,0 +1,182 @@
+"""New wording from the trainers' side: the page where phrases are accepted or dismissed,
+and `centinela wording publish`, which turns accepted phrases into a new rules version
+(`indicators.rules.v2`, then v3...) that loads as its own detector, with provenance, and is
+never rewritten."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from annotation.accounts import add_user
+from annotation.learning.phrases import decide_phrase, list_phrases, save_phrases
+from annotation.learning.wording import NewPhrase, Occurrence
+from annotation.store import Store, list_audit, open_store, save_ads
+from annotation.web.app import create_app
+from corpora.records import Ad
+from models.registry import UnknownDetectorError, load_detector
+from models.rules.learned import LearnedRulesError, load_version
+from pipelines.cli import app as cli
+from pipelines.wording import publish_accepted
+from tests.test_web import PASSWORD, SECRET, sign_in
+
+# Invented ads; the phrases are ours. The contact is a reserved example number.
+ADS = [
+    Ad(id="es-1", lang="es", country="CO", text="Se buscan chicas para tertulias nocturnas "
+       "en hotel de la capital, trato directo al +57 601 555 0142."),
+    Ad(id="es-2", lang="es", country="PA", text="Chicas para tertulias nocturnas, pago "
+       "diario y transporte."),
+    Ad(id="pt-1", lang="pt", country="BR", text="Moças para rodas de conversa noturna com "
+       "executivos, ganhos diários."),
+    Ad(id="es-3", lang="es", country="PA", text="No buscamos chicas para tertulias nocturnas; "
+       "solo cocineros."),
+]
+
+
+def _found(phrase: str, lang: str, ads: list[str]) -> NewPhrase:
+    texts = {ad.id: ad.text for ad in ADS}
+    examples = []
+    for ad_id in ads:
+        start = texts[ad_id].lower().index(phrase)
+        examples.append(Occurrence(ad_id, start, start + len(phrase),
+                                   texts[ad_id][start:start + len(phrase)]))
+    return NewPhrase(lang=lang, phrase=phrase, tested=phrase.split()[-1], target_ads=12,
+                     reference_ads=0, target_share=0.06, reference_share=0.0, llr=31.5,
+                     covered_share=0.0, examples=tuple(examples))
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+       fast_passwords: None) -> Iterator[tuple[str, Store]]:
+    url = f"sqlite:///{tmp_path / 'centinela.db'}"
+    monkeypatch.setenv("CENTINELA_DB", url)
+    with open_store(url) as store:
+        with store.begin() as session:
+            save_ads(session, ADS)
+            save_phrases(session, [_found("chicas para tertulias nocturnas", "es",
+                                          ["es-1", "es-2"]),
+                                   _found("rodas de conversa noturna", "pt", ["pt-1"]),
+                                   _found("trato directo", "es", ["es-1"])])
+            for name, role in (("tina", "trainer"), ("olga", "analyst")):
+                add_user(session, name, role, PASSWORD, actor="test")
+        yield url, store
+
+
+def _ids(store: Store) -> dict[str, int]:
+    with store.begin() as session:
+        return {p.phrase: p.id for p in list_phrases(session, status=None)}
+
+
+def publish():  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(cli, ["wording", "publish", "--user", "tina"])
+
+
+def test_trainers_accept_or_dismiss_phrases_on_the_page(db) -> None:
+    url, store = db
+    app = create_app(store, SECRET)
+    assert sign_in(app, "olga").get("/wording").status_code == 403
+    tina = sign_in(app, "tina")
+    page = tina.get("/wording")
+    assert page.status_code == 200
+    rows = re.findall(r'<tr data-phrase="(\d+)">', page.text)
+    assert len(rows) == 3
+    assert '<mark class="hl hl-9">chicas para tertulias nocturnas</mark>' in page.text
+    assert "555 0142" not in page.text and "[phone hidden]" in page.text
+    ids = _ids(store)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]
+    accepted = tina.post(f"/wording/{ids['chicas para tertulias nocturnas']}",
+                         data={"csrf_token": token, "decision": "accepted",
+                               "indicator": "HOSTESS_MODELING", "status": "open"},
+                         follow_redirects=False)
+    assert accepted.status_code == 303 and "notice=accepted" in accepted.headers["location"]
+    dismissed = tina.post(f"/wording/{ids['trato directo']}",
+                          data={"csrf_token": token, "decision": "dismissed"},
+                          follow_redirects=False)
+    assert dismissed.status_code == 303
+    assert tina.post("/wording/999", data={"csrf_token": token, "decision": "dismissed"}
+                     ).status_code == 404
+    assert tina.post(f"/wording/{ids['trato directo']}",
+                     data={"csrf_token": token, "decision": "accepted",
+                           "indicator": "NOT_ONE"}).status_code == 400
+    listing = tina.get("/wording?status=accepted").text
+    assert "HOSTESS_MODELING" in listing and "awaiting <code>centinela wording publish" in listing
+    with store.begin() as session:
+        actions = [e.action for e in list_audit(session, actor="tina")
+                   if e.action.startswith("wording.")]
+    assert sorted(actions) == ["wording.accept", "wording.dismiss"]
+
+
+@pytest.mark.slow
+def test_accepted_phrases_become_a_new_rules_version(db, tmp_path: Path) -> None:
+    url, store = db
+    home = Path(tmp_path / "centinela-home")
+    ids = _ids(store)
+    probe = [ADS[0], ADS[2]]
+    before = load_detector("indicators.rules.v1").detect_hits(probe)
+    assert not any(h.id == "HOSTESS_MODELING" for hits in before for h in hits)
+    with pytest.raises(UnknownDetectorError):
+        load_detector("indicators.rules.v7")  # never published: a clear error
+    with store.begin() as session:
+        decide_phrase(session, ids["chicas para tertulias nocturnas"], "accepted",
+                      actor="tina", indicator="HOSTESS_MODELING")
+
+    result = publish()
+    assert result.exit_code == 0, result.output
+    assert "Published indicators.rules.v2: 1 new phrases, 1 in all" in result.output
+    v2 = home / "rules" / "indicators.rules.v2.yaml"
+    data = yaml.safe_load(v2.read_text(encoding="utf-8"))
+    (entry,) = data["phrases"]
+    assert (entry["indicator"], entry["accepted_by"], entry["ads"], entry["since"]) == \
+        ("HOSTESS_MODELING", "tina", ["es-1", "es-2"], 2)
+    assert data["published_by"] == "tina" and "Se buscan" not in v2.read_text(encoding="utf-8")
+
+    detector = load_detector("indicators.rules.v2", home=home)
+    assert (detector.ref.name, detector.ref.version) == ("indicators.rules", "2")
+    assert detector.ref.sha256 != load_detector("indicators.rules.v1").ref.sha256
+    hits = detector.detect_hits(probe)
+    (hostess,) = [h for h in hits[0] if h.id == "HOSTESS_MODELING"]
+    assert [e.text for e in hostess.evidence] == ["chicas para tertulias nocturnas"]
+    assert hostess.detector == "indicators.rules.v2"
+    assert not any(h.id == "HOSTESS_MODELING" for h in detector.detect_hits([ADS[3]])[0])
+    with store.begin() as session:
+        (published,) = list_phrases(session, status="accepted")
+        assert published.rule_file == "indicators.rules.v2"
+        with pytest.raises(ValueError, match="already in indicators.rules.v2"):
+            decide_phrase(session, published.id, "dismissed", actor="tina")
+
+    again = publish()
+    assert again.exit_code == 1 and "no accepted phrase left to publish" in again.output
+    first_bytes = v2.read_bytes()
+    with store.begin() as session:
+        decide_phrase(session, ids["rodas de conversa noturna"], "accepted", actor="tina",
+                      indicator="HOSTESS_MODELING")
+    assert publish().exit_code == 0
+    v3 = load_version(3, home)
+    assert [(p.phrase_id, p.since) for p in v3.phrases] == \
+        [(ids["chicas para tertulias nocturnas"], 2), (ids["rodas de conversa noturna"], 3)]
+    assert v2.read_bytes() == first_bytes  # never edited in place
+    v3_hits = load_detector("indicators.rules.v3", home=home).detect_hits(probe)
+    assert [h.id for h in v3_hits[1]] == ["HOSTESS_MODELING"]
+
+
+@pytest.mark.slow
+def test_a_phrase_that_would_not_fire_is_not_published(db, tmp_path: Path) -> None:
+    url, store = db
+    ids = _ids(store)
+    with store.begin() as session:
+        save_phrases(session, [_found("tertulias nocturnas; solo", "es", ["es-3"])])
+        (negated,) = [p for p in list_phrases(session) if p.phrase.endswith("solo")]
+        decide_phrase(session, negated.id, "accepted", actor="tina", indicator="URGENCY")
+        decide_phrase(session, ids["trato directo"], "accepted", actor="tina",
+                      indicator="CONTACT_INFORMAL")
+    with store.begin() as session, pytest.raises(LearnedRulesError, match="does not fire"):
+        publish_accepted(session, actor="tina", home=tmp_path / "centinela-home")
+    assert not (tmp_path / "centinela-home" / "rules" / "indicators.rules.v2.yaml").exists()
+    with store.begin() as session:
+        assert all(p.rule_file is None for p in list_phrases(session, status="accepted"))
