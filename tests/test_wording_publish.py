@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,15 +18,16 @@ from typer.testing import CliRunner
 from annotation.accounts import add_user
 from annotation.learning.phrases import decide_phrase, list_phrases, save_phrases
 from annotation.learning.wording import NewPhrase, Occurrence
-from annotation.store import Store, list_audit, open_store, save_ads
+from annotation.store import Store, list_audit, open_store, save_ads, save_assessments
 from annotation.web.app import create_app
-from corpora.records import Ad
+from corpora.records import Ad, Assessment, ModelRef, utc_now
 from models.registry import UnknownDetectorError, load_detector
 from models.rules.learned import LearnedRulesError, load_version
 from pipelines.cli import app as cli
 from pipelines.wording import publish_accepted
 from tests.test_web import PASSWORD, SECRET, sign_in
 
+MODEL = ModelRef(name="fake.flags", version="1", sha256="f" * 64)
 # Invented ads; the phrases are ours. The contact is a reserved example number.
 ADS = [
     Ad(id="es-1", lang="es", country="CO", text="Se buscan chicas para tertulias nocturnas "
@@ -180,3 +182,39 @@ def test_a_phrase_that_would_not_fire_is_not_published(db, tmp_path: Path) -> No
     assert not (tmp_path / "centinela-home" / "rules" / "indicators.rules.v2.yaml").exists()
     with store.begin() as session:
         assert all(p.rule_file is None for p in list_phrases(session, status="accepted"))
+
+
+@pytest.mark.slow
+def test_wording_find_surfaces_a_new_euphemism_from_recent_scans(db) -> None:
+    """A synthetic shift: the same kinds of flagged ads in both windows, but a new
+    euphemism in half of the recent ones only (G2 17.3 for 10 of 20 against 0 of 20)."""
+    url, store = db
+    now = utc_now()
+    towns = ["Colón", "David", "Chitré", "Penonomé", "Santiago", "Aguadulce", "Las Tablas",
+             "Boquete", "Bocas", "Almirante"]
+    jobs = ["meseras", "cajeras", "bailarinas", "recepcionistas", "anfitrionas"]
+    ads, assessments = [], []
+    for n in range(40):
+        recent = n >= 20
+        text = (f"Se buscan {jobs[n % 5]} en {towns[n % 10]}, pago semanal, "
+                f"turno {['mañana', 'tarde', 'noche'][n % 3]}.")
+        if recent and n % 2 == 0:
+            text += " Incluye salidas de cortesía ejecutiva los viernes."
+        ad = Ad(id=f"shift-{n:02d}", lang="es", country="PA", text=text)
+        ads.append(ad)
+        assessments.append(Assessment(
+            ad_id=ad.id, lang="es", risk="medium", score=0.5, model=MODEL,
+            created_at=now - timedelta(days=2 if recent else 15, minutes=n)))
+    with store.begin() as session:
+        save_ads(session, ads)
+        save_assessments(session, assessments)
+    result = CliRunner().invoke(cli, ["wording", "find"])
+    assert result.exit_code == 0, result.output
+    assert "es: 20 recent ads against 20 earlier" in result.output
+    with store.begin() as session:
+        found = [p for p in list_phrases(session) if p.reference_ads == 0 and p.target_ads]
+    phrases = {p.phrase for p in found}
+    assert "incluye salidas de cortesia ejecutiva los viernes" in phrases, phrases
+    assert not any("pago semanal" in p for p in phrases)  # in both windows: no rise
+    again = CliRunner().invoke(cli, ["wording", "find"])
+    assert "0 new" in again.output and "refreshed" in again.output

@@ -14,13 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from annotation.learning.wording import NewPhrase
+from annotation.store.ads import ad_from_row
 from annotation.store.audit import record_audit
+from annotation.store.tables import AdRow, AssessmentRow
 from annotation.store.trainer_tables import PhraseRow
-from corpora.records import utc_now
+from corpora.records import Ad, utc_now
 
 PhraseStatus = Literal["open", "accepted", "dismissed"]
 
@@ -137,3 +139,17 @@ def mark_published(session: Session, phrase_ids: Sequence[int], rule_file: str, 
         session.flush()
         record_audit(session, actor, "wording.publish", f"phrase:{phrase_id}", before=before,
                      after=_stored(row).audit_view())
+
+
+def flagged_ads_between(session: Session, since: datetime, until: datetime, *,
+                        lang: str, min_score: float) -> list[Ad]:
+    """The ads of `lang` assessed in [since, until) as flagged (medium or high risk) or
+    near the threshold (score at least `min_score`): one window of new-wording detection."""
+    flagged = (select(AssessmentRow.ad_id)
+               .where(AssessmentRow.created_at >= since, AssessmentRow.created_at < until,
+                      or_(AssessmentRow.risk.in_(("medium", "high")),
+                          AssessmentRow.score >= min_score))
+               .distinct())
+    rows = session.scalars(select(AdRow).where(AdRow.id.in_(flagged), AdRow.lang == lang)
+                           .order_by(AdRow.id))
+    return [ad_from_row(row) for row in rows]

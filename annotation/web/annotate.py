@@ -93,8 +93,7 @@ def label_state(form: FormData | None, indicators: list[str],
     """What the labelling form shows: the posted values after an error, else the given
     labels (the model's, or a trainer's)."""
     if form is not None:
-        marked, spans = marks_from_form(form)
-        return {"indicators": set(marked),
+        return {"indicators": {str(value) for value in form.getlist("mark")},
                 "spans": {str(k)[len("spans-"):]: str(v) for k, v in form.items()
                           if str(k).startswith("spans-")},
                 "risk": form.get("risk"), "note": form.get("note", "")}

@@ -20,6 +20,41 @@ wording_app = typer.Typer(
 DbOption = Annotated[str | None, typer.Option("--db", metavar="URL", help=DB_HELP)]
 
 
+@wording_app.command("find")
+def find(days: Annotated[int, typer.Option(min=1, help="The recent window, in days.")] = 7,
+         reference_days: Annotated[int, typer.Option(
+             min=1, help="The earlier window compared with, in days before it.")] = 28,
+         min_score: Annotated[float, typer.Option(
+             min=0, max=1, help="Near-threshold ads: low-risk ads scored at least this "
+                                "count too.")] = 0.25,
+         min_ads: Annotated[int, typer.Option(min=2, help="A phrase must be in at least "
+                                                          "this many recent ads.")] = 3,
+         min_llr: Annotated[float, typer.Option(help="Least G2 (15.13: p = 0.0001).")] = 15.13,
+         db: DbOption = None) -> None:
+    """Find phrases that rose in recent scans and that no rule covers, per language, and
+    keep them for trainers (the New wording page).
+
+    Compares the flagged or near-threshold ads assessed in the last --days with those of
+    the --reference-days before, by log-likelihood ratio G2 (Dunning 1993); the rules
+    detector (indicators.rules.v1) tells which words are covered already. Decided
+    phrases are never reopened."""
+    from corpora.records import utc_now
+    from models.registry import load_detector
+    from pipelines.wording import find_wording
+
+    rules = load_detector("indicators.rules.v1")
+    with open_cli_store(db or Settings.from_env().db_url, writable=True) as store, \
+            store.begin() as session:
+        runs = find_wording(session, rules, now=utc_now(), days=days,
+                            reference_days=reference_days, min_score=min_score,
+                            min_ads=min_ads, min_llr=min_llr)
+    for run in runs:
+        typer.echo(f"{run.lang}: {run.target_ads} recent ads against {run.reference_ads} "
+                   f"earlier: {run.found} phrases ({run.new} new, {run.refreshed} refreshed)"
+                   + ("; needs ads in both windows" if not (run.target_ads and
+                                                           run.reference_ads) else "") + ".")
+
+
 @wording_app.command("list")
 def list_(status: Annotated[str, typer.Option(
               help="open, accepted, dismissed or all.")] = "open",
