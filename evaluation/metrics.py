@@ -103,6 +103,51 @@ def macro_f1(counts: Iterable[Counts]) -> float | None:
 
 # --- risk levels -----------------------------------------------------------------------
 
+BOOTSTRAP_RESAMPLES = 1000
+BOOTSTRAP_LEVEL = 0.95
+BOOTSTRAP_SEED = 20261204
+
+
+def bootstrap_intervals(y_true: np.ndarray, y_pred: np.ndarray, *,
+                        resamples: int = BOOTSTRAP_RESAMPLES, level: float = BOOTSTRAP_LEVEL,
+                        seed: int = BOOTSTRAP_SEED) -> dict[str, object]:
+    """Percentile bootstrap intervals of precision, recall and F1, per indicator (column)
+    and micro, resampling ads with replacement (`resamples` times, seeded). A bound is
+    None when the score is undefined in most resamples (too few gold or predicted)."""
+    n = len(y_true)
+    empty = {"precision": None, "recall": None, "f1": None}
+    if n == 0:
+        return {"resamples": resamples, "level": level, "seed": seed,
+                "per_indicator": [dict(empty) for _ in range(y_true.shape[1])],
+                "micro": dict(empty)}
+    weights = np.random.default_rng(seed).multinomial(n, np.full(n, 1 / n), size=resamples)
+    truth, pred = y_true.astype(bool), y_pred.astype(bool)
+    tp = weights @ (truth & pred).astype(np.int64)
+    fp = weights @ (~truth & pred).astype(np.int64)
+    fn = weights @ (truth & ~pred).astype(np.int64)
+    micro = [tp.sum(axis=1, keepdims=True), fp.sum(axis=1, keepdims=True),
+             fn.sum(axis=1, keepdims=True)]
+
+    def bounds(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> list[dict[str, list | None]]:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scores = {"precision": tp / (tp + fp), "recall": tp / (tp + fn),
+                      "f1": 2 * tp / (2 * tp + fp + fn)}
+        tail = 100 * (1 - level) / 2
+        found: list[dict[str, list | None]] = []
+        for column in range(tp.shape[1]):
+            row: dict[str, list | None] = {}
+            for name, values in scores.items():
+                defined = values[:, column][~np.isnan(values[:, column])]
+                row[name] = None if len(defined) * 2 < resamples else [
+                    _round(float(np.percentile(defined, tail))),
+                    _round(float(np.percentile(defined, 100 - tail)))]
+            found.append(row)
+        return found
+
+    return {"resamples": resamples, "level": level, "seed": seed,
+            "per_indicator": bounds(tp, fp, fn), "micro": bounds(*micro)[0]}
+
+
 def risk_confusion(gold: Sequence[str], predicted: Sequence[str],
                    levels: Sequence[str] = RISK_LEVELS) -> np.ndarray:
     """Counts of (gold level, predicted level): rows gold, columns predicted."""

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from typing import Any
 
+from evaluation.model_card import card_html
 from evaluation.plots import draw_figures
 from evaluation.report import BY_COLUMNS, SUMMARY_COLUMNS, by_rows, format_value
 
@@ -219,5 +220,6 @@ predicted against gold evidence, and the share of predicted spans touching a gol
 {_spans(report)}
 <h2>Real ordinary ads</h2>
 {_real(report, figures['real_rates'])}
+{card_html(report)}
 </body></html>
 """

@@ -32,6 +32,7 @@ from corpora.taxonomy import Taxonomy, load_taxonomy
 from evaluation import keywords
 from evaluation import metrics as m
 from evaluation.gold import corpus_fields, group_values, load_gold
+from evaluation.failure_modes import measure_failure_modes
 from models.detector import Detector
 
 SCHEMA = "centinela.evaluation.v1"
@@ -76,6 +77,7 @@ class ReportFiles:
     json_path: Path
     html_path: Path
     report: dict[str, Any]
+    card_path: Path | None = None
 
 
 def load_real_ads(folder: Path | None, limit_per_file: int = DEFAULT_LIMIT_REAL,
@@ -169,10 +171,13 @@ def evaluate_detector(detector: Detector, ads: Sequence[LabelledAd], real: RealA
     for name, mask in groups.items():
         high[name] = _high_recall(gold_risks, risks, mask)
         counts = m.count_labels(y_true[mask], y_pred[mask])
+        intervals = m.bootstrap_intervals(y_true[mask], y_pred[mask])
         indicators[name] = {
             "macro_f1": _r(m.macro_f1(counts)),
             "micro": m.micro_counts(counts).to_dict(),
-            "per_indicator": {i: c.to_dict() for i, c in zip(ids, counts, strict=True)}}
+            "per_indicator": {i: c.to_dict() for i, c in zip(ids, counts, strict=True)},
+            "intervals": {**intervals, "per_indicator": dict(zip(
+                ids, intervals["per_indicator"], strict=True))}}
         ranking[name] = _ranking(relevant[mask], scores[mask])
         confusion[name] = m.risk_confusion([ad.risk for ad, keep in zip(ads, mask) if keep],
                                            [a.risk for a, keep in zip(assessments, mask) if keep]
@@ -201,6 +206,7 @@ def evaluate_detector(detector: Detector, ads: Sequence[LabelledAd], real: RealA
         "spans": {"all": m.micro_overlap(overlaps.values()).to_dict(),
                   "per_indicator": {i: o.to_dict() for i, o in overlaps.items()}},
         "real_ads": rate_real_ads(detector, real, ids),
+        "failure_modes": measure_failure_modes(ads, assessments, taxonomy),
     }
 
 
@@ -369,7 +375,9 @@ def summary_markdown(report: dict[str, Any], files: ReportFiles | None = None) -
 
 
 def write_report(report: dict[str, Any], out_dir: Path) -> ReportFiles:
-    """Write `<out_dir>/evaluation-<split>-<model>-<time>.json` and `.html`."""
+    """Write `<out_dir>/evaluation-<split>-<model>-<time>.json`, `.html` and
+    `-MODEL_CARD.md`, and the same card as `<out_dir>/MODEL_CARD.md` (the latest)."""
+    from evaluation.model_card import CARD_FILE, model_card_markdown
     from evaluation.page import render_page
 
     out_dir = Path(out_dir)
@@ -381,7 +389,11 @@ def write_report(report: dict[str, Any], out_dir: Path) -> ReportFiles:
     json_path.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n",
                          encoding="utf-8")
     html_path.write_text(render_page(report), encoding="utf-8")
-    return ReportFiles(json_path, html_path, report)
+    card = model_card_markdown(report)
+    card_path = out_dir / f"{stem}-{CARD_FILE}"
+    card_path.write_text(card, encoding="utf-8")
+    (out_dir / CARD_FILE).write_text(card, encoding="utf-8")
+    return ReportFiles(json_path, html_path, report, card_path)
 
 
 def run_evaluation(model: str, *, split: str = "dev", out_dir: Path,
@@ -389,9 +401,13 @@ def run_evaluation(model: str, *, split: str = "dev", out_dir: Path,
                    real_ads_dir: Path | None = DEFAULT_REAL_ADS,
                    limit_real: int = DEFAULT_LIMIT_REAL, baselines: bool = True,
                    gold: Sequence[Path] = (), by: Sequence[str] = (),
-                   detectors: Sequence[tuple[Detector, str]] | None = None) -> ReportFiles:
+                   detectors: Sequence[tuple[Detector, str]] | None = None,
+                   home: Path | None = None) -> ReportFiles:
     """Evaluate `model` (and the baselines) on `split`, or on the `gold` files instead when
-    any are given, split by the fields `by` too; write the JSON and HTML report.
+    any are given, split by the fields `by` too; write the JSON and HTML report and the
+    model card. With `home` (a Centinela home), the card is also kept by the model's
+    sha256 in `<home>/model-cards/` (where the review app finds it) and written into the
+    model's registered artifact folder (evaluation.model_card.save_model_card).
 
     `detectors` replaces the registry lookup (tests pass fakes). Raises CorpusError when
     the corpus, splits, gold files or `by` fields cannot be used; real ads are skipped when
@@ -408,7 +424,13 @@ def run_evaluation(model: str, *, split: str = "dev", out_dir: Path,
     real = load_real_ads(real_ads_dir, limit_real)
     chosen = list(detectors) if detectors is not None else load_detectors(model, baselines)
     report = build_report(chosen, ads, corpus, real, taxonomy, limit_real, groups_by)
-    return write_report(report, out_dir)
+    files = write_report(report, out_dir)
+    if home is not None:
+        from evaluation.model_card import save_model_card
+        from models.artifacts import models_root
+
+        save_model_card(report, Path(home) / "model-cards", models_root(Path(home)))
+    return files
 
 
 def _r(value: float | None) -> float | None:

@@ -85,3 +85,46 @@ def test_review_an_ad_in_a_real_browser(server: tuple[str, str], tmp_path: Path)
     with open_store(db_url) as store, store.begin() as session:
         (decision,) = load_review(session, "mx-pas").decisions
     assert (decision.reviewer, decision.decision) == ("ana", "confirm")
+
+
+def test_unmask_with_a_reason_and_open_the_model_card(server: tuple[str, str],
+                                                      tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    from annotation.store import list_audit
+    from evaluation.model_card import save_model_card
+    from evaluation.report import run_evaluation
+    from evaluation.keywords import build_keyword_detector
+    from tests.review_data import MODEL
+
+    files = run_evaluation("plain.keywords.v1", split="test", out_dir=tmp_path / "out",
+                           real_ads_dir=None, detectors=[(build_keyword_detector(), "model")])
+    [result] = files.report["detectors"].values()
+    result["model"] = MODEL.model_dump()  # as if the queue's model had been evaluated
+    save_model_card(files.report, tmp_path / "home" / "model-cards")
+    base, db_url = server
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1366, "height": 900})
+            page.set_default_timeout(10_000)
+            page.goto(f"{base}/login?next=%2Fads%2Fmx-pas")
+            page.get_by_label("User name").fill("ana")
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            expect(page).to_have_url(f"{base}/ads/mx-pas")
+            expect(page.locator("#ad-text")).not_to_contain_text("5550")
+            page.get_by_label("Why you need the contact details").fill("case 12")
+            page.get_by_role("button", name="Show them (audited, with the reason)").click()
+            expect(page.locator("#ad-text")).to_contain_text("+52 55 5550 0123")
+
+            page.get_by_role("link", name="model card").click()
+            expect(page).to_have_url(f"{base}/models/{MODEL.sha256}/card")
+            expect(page.get_by_role("heading", name="Out of scope and refused uses")) \
+                .to_be_visible()
+            expect(page.get_by_text(MODEL.sha256)).to_be_visible()
+        finally:
+            browser.close()
+    with open_store(db_url) as store, store.begin() as session:
+        [entry] = list_audit(session, action="contact.unmask")
+    assert entry.after["reason"] == "case 12" and entry.after["via"] == "web"

@@ -19,7 +19,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from annotation.store import Store
-from annotation.web import admin, agreement, annotate, auth, review, scans, wording
+from annotation.web import admin, agreement, annotate, auth, cards, review, scans, wording
 from annotation.web.templating import install_filters, render
 
 WEB_DIR = Path(__file__).parent
@@ -35,19 +35,21 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(store: Store, secret: str) -> FastAPI:
+def create_app(store: Store, secret: str, cards_dir: Path | None = None) -> FastAPI:
     """The web app over an open store. `secret` signs the sign-in form's CSRF token; keep
-    it the same across restarts (settings generate one per install)."""
+    it the same across restarts (settings generate one per install). `cards_dir` holds
+    the model cards the ad pages link to (`<home>/model-cards`)."""
     if len(secret) < 16:
         raise ValueError("the web app needs a secret of at least 16 characters")
     app = FastAPI(title="Centinela review", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.store = store
     app.state.secret = secret
+    app.state.cards_dir = cards_dir
     templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
     install_filters(templates)
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
-    for module in (auth, review, scans, admin, annotate, agreement, wording):
+    for module in (auth, review, scans, admin, annotate, agreement, wording, cards):
         app.include_router(module.router)
     app.add_exception_handler(auth.NeedsLogin, _to_login)
     app.add_exception_handler(StarletteHTTPException, _error_page)

@@ -95,7 +95,8 @@ def evaluate(
         "model": model_name, "split": split.value, "out_dir": out or settings.home / "reports",
         "corpus_root": root, "splits_path": splits,
         "real_ads_dir": real_ads or DEFAULT_REAL_ADS, "limit_real": limit_real,
-        "baselines": baselines, "gold": list(gold or []), "by": list(by or [])}
+        "baselines": baselines, "gold": list(gold or []), "by": list(by or []),
+        "home": settings.home}
     try:
         if flow:
             from pipelines.prefect_env import local_prefect
@@ -110,7 +111,8 @@ def evaluate(
         raise typer.Exit(1) from None
     console = Console()
     print_summary(files.report, console)
-    console.print(f"HTML report: {files.html_path}\nJSON report: {files.json_path}",
+    console.print(f"HTML report: {files.html_path}\nJSON report: {files.json_path}\n"
+                  f"Model card: {files.card_path}",
                     soft_wrap=True, highlight=False)
 
 

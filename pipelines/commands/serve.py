@@ -45,7 +45,8 @@ def serve(
                        "`centinela users add NAME --role admin`.", err=True)
     typer.echo(f"Centinela review on http://{host}:{port} (store {masked_url(db_url)})")
     try:
-        uvicorn.run(create_app(store, settings.secret.decode("utf-8")), host=host, port=port,
+        uvicorn.run(create_app(store, settings.secret.decode("utf-8"),
+                               cards_dir=settings.home / "model-cards"), host=host, port=port,
                     proxy_headers=allow_remote, server_header=False, log_level="info")
     finally:
         store.close()
