@@ -164,6 +164,7 @@ def test_two_trainers_label_the_dashboard_shows_agreement_and_a_lead_adjudicates
             expect(lead.locator('[data-trainer="tina"] mark[data-indicators~="TRAVEL_PAID"]')
                    ).to_have_count(0)
             lead.locator("#mark-TRAVEL_PAID").check()
+            lead.screenshot(path=str(tmp_path / "adjudicate.png"), full_page=True)
             lead.get_by_label("Note").fill("el pasaje pagado es un indicio")
             lead.get_by_role("button", name="Record final label").click()
             expect(lead).to_have_url(f"{base}/adjudicate/{batch_id}?notice=adjudicated")

@@ -14,7 +14,7 @@ from annotation.accounts import add_user
 from annotation.learning.adjudication import final_labels
 from annotation.learning.batches import batch_labels, create_batch
 from annotation.learning.selection import Pick, Selection
-from annotation.store import Store, list_audit, open_store
+from annotation.store import Store, list_audit
 from annotation.web.app import create_app
 from tests.review_data import SAMPLE, store_scored
 from tests.test_web import PASSWORD, SECRET, sign_in
@@ -29,19 +29,20 @@ def offsets(ad_id: str, phrase: str) -> str:
 
 
 @pytest.fixture
-def web_store(fast_passwords: None) -> Iterator[tuple[Store, int]]:
-    with open_store("sqlite://") as store:
-        store_scored(store)
-        with store.begin() as session:
-            for name, role in (("root", "admin"), ("ana", "investigator"),
-                               ("olga", "analyst"), ("tito", "trainer"), ("tina", "trainer"),
-                               ("lead", "trainer")):
-                add_user(session, name, role, PASSWORD, actor="test")
-            selection = Selection("random.v1", [Pick(ad, "random", 0.0, "random.v1")
-                                                for ad in ORDER])
-            batch_id = create_batch(session, selection, name="primera", created_by="lead",
-                                    trainers=["tito", "tina"])
-        yield store, batch_id
+def web_store(store: Store, fast_passwords: None) -> Iterator[tuple[Store, int]]:
+    """The review sample and a batch of three of its ads for two trainers, on SQLite and
+    (with CENTINELA_TEST_PG_URL set) PostgreSQL."""
+    store_scored(store)
+    with store.begin() as session:
+        for name, role in (("root", "admin"), ("ana", "investigator"),
+                           ("olga", "analyst"), ("tito", "trainer"), ("tina", "trainer"),
+                           ("lead", "trainer")):
+            add_user(session, name, role, PASSWORD, actor="test")
+        selection = Selection("random.v1", [Pick(ad, "random", 0.0, "random.v1")
+                                            for ad in ORDER])
+        batch_id = create_batch(session, selection, name="primera", created_by="lead",
+                                trainers=["tito", "tina"])
+    yield store, batch_id
 
 
 @pytest.fixture

@@ -16,7 +16,12 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from annotation.accounts import add_user
-from annotation.learning.phrases import decide_phrase, list_phrases, save_phrases
+from annotation.learning.phrases import (
+    decide_phrase,
+    flagged_ads_between,
+    list_phrases,
+    save_phrases,
+)
 from annotation.learning.wording import NewPhrase, Occurrence
 from annotation.store import Store, list_audit, open_store, save_ads, save_assessments
 from annotation.web.app import create_app
@@ -218,3 +223,24 @@ def test_wording_find_surfaces_a_new_euphemism_from_recent_scans(db) -> None:
     assert not any("pago semanal" in p for p in phrases)  # in both windows: no rise
     again = CliRunner().invoke(cli, ["wording", "find"])
     assert "0 new" in again.output and "refreshed" in again.output
+
+
+def test_a_window_holds_flagged_or_near_threshold_ads_of_one_language(store: Store) -> None:
+    now = utc_now()
+    cases = [("high-in", "es", "high", 0.9, 1), ("low-near", "es", "low", 0.3, 2),
+             ("low-far", "es", "low", 0.1, 3), ("pt-high", "pt", "high", 0.9, 4),
+             ("old-high", "es", "high", 0.9, 10)]
+    with store.begin() as session:
+        save_ads(session, [Ad(id=ad_id, lang=lang, text=f"Anuncio {ad_id} de prueba.")
+                           for ad_id, lang, *_ in cases])
+        save_assessments(session, [
+            Assessment(ad_id=ad_id, lang=lang, risk=risk, score=score, model=MODEL,
+                       created_at=now - timedelta(days=days))
+            for ad_id, lang, risk, score, days in cases])
+    with store.begin() as session:
+        window = flagged_ads_between(session, now - timedelta(days=7), now, lang="es",
+                                     min_score=0.25)
+        assert [ad.id for ad in window] == ["high-in", "low-near"]
+        earlier = flagged_ads_between(session, now - timedelta(days=35), now - timedelta(days=7),
+                                      lang="es", min_score=0.25)
+        assert [ad.id for ad in earlier] == ["old-high"]
