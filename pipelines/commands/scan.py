@@ -125,6 +125,8 @@ def scan(
     ahead = in_flight(chosen, workers)
     options = {"task_runner": task_runner(chosen, address, workers)} if chosen == "dask" else {}
     console = Console()
+    from pipelines.flows.scan import ScanStepError
+
     try:
         with local_prefect(warm_up=load_model), scan_progress_bar(Console(stderr=True)):
             if sources is not None:
@@ -145,6 +147,9 @@ def scan(
         fail_store(db_url, exc)
     except (OSError, SourceError) as exc:
         _fail(source or Path("?"), exc)
+    except ScanStepError as exc:  # names the records, never quotes them
+        typer.echo(f"Error: {printable(str(exc))}", err=True)
+        raise typer.Exit(1) from None
 
     if sources is not None:
         _print_sources_scan(result, console, db_url)

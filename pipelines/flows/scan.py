@@ -13,15 +13,19 @@ time, so the result is the same on any runner.
 Bad records never stop a scan: they are counted and reported with their location. A scan
 is idempotent and resumable: ads already stored and assessed by the same model are not
 assessed again (a killed scan run again does only the rest), and nothing is stored
-twice. Logs carry counts, ids and locations, never ad text or contact details.
+twice. Logs carry counts, ids and locations, never ad text or contact details. Prefect
+keeps what a task raises (in its database: states, logs, events), so a task that handles
+ads fails with a `ScanStepError` naming the step, the records and the error type only: a
+library's message may quote the ad. No task persists its result.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections import deque
-from collections.abc import Iterable
-from contextlib import closing
+from collections.abc import Iterable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -41,6 +45,7 @@ from annotation.linking import PreparedAd, prepare_ads
 from annotation.store import (
     ScanCounts,
     Store,
+    StoreError,
     find_latest_revisions,
     find_verdicts,
     finish_scan,
@@ -63,6 +68,34 @@ DEFAULT_IN_FLIGHT = 2
 
 _store_lock = threading.Lock()
 _open_stores: dict[str, Store] = {}
+
+
+class ScanStepError(RuntimeError):
+    """A step of a scan failed on some records; the message says which step, where and
+    the error type, never what the records hold."""
+
+
+@contextmanager
+def quoting_no_ad(step: str, where: str) -> Iterator[None]:
+    """Re-raise a failure of `step` on the records `where` as a ScanStepError, without
+    the original message or its chain (they may quote an ad): our store's own messages
+    and SQLite's fixed ones are kept."""
+    try:
+        yield
+    except Exception as exc:
+        orig = getattr(exc, "orig", None)
+        if isinstance(exc, StoreError):
+            reason = str(exc)
+        elif isinstance(orig, sqlite3.Error):
+            reason = f"{type(orig).__name__}: {orig}"
+        else:
+            reason = (f"{type(exc).__name__} (its message is not shown: it may quote the "
+                      f"ad; `centinela detect` on those records shows it)")
+        raise ScanStepError(f"{step} failed on {where}: {reason}") from None
+
+
+def _span(first: str, last: str) -> str:
+    return printable(first if first == last else f"{first} to {last}")
 
 
 class AssessedBatch(NamedTuple):
@@ -121,13 +154,16 @@ def assess_batch(records: list[SourceRecord], model: str, home: str | None,
                  default_source: str, link_key: SecretStr | None = None) -> AssessedBatch:
     """Normalised ads and their assessments (or a problem) for one batch of records, and
     the entities and fingerprints of the assessed ads (with `link_key`)."""
-    detector = shared_detector(model, home)
-    scored = list(assess_records(records, detector, max(len(records), 1), normalise=True,
-                                 default_source=default_source))
-    prepared: list[PreparedAd] = []
-    if link_key is not None:
-        ads = [item.ad for item in scored if item.assessment is not None and item.ad]
-        prepared = prepare_ads(ads, link_key.get_secret_value().encode("utf-8"))
+    if not records:
+        return AssessedBatch([], [])
+    with quoting_no_ad("assessing", _span(records[0].location, records[-1].location)):
+        detector = shared_detector(model, home)
+        scored = list(assess_records(records, detector, max(len(records), 1),
+                                     normalise=True, default_source=default_source))
+        prepared: list[PreparedAd] = []
+        if link_key is not None:
+            ads = [item.ad for item in scored if item.assessment is not None and item.ad]
+            prepared = prepare_ads(ads, link_key.get_secret_value().encode("utf-8"))
     return AssessedBatch(scored, prepared)
 
 
@@ -136,7 +172,8 @@ def store_assessed(db_url: SecretStr, scan_id: int, ads: list[Ad],
                    assessments: list[Assessment], prepared: list[PreparedAd]) -> BatchCounts:
     """Store and link one batch of ads with their assessments (never retried: the unique
     keys make a rerun safe, a retry would only hide a real problem)."""
-    return store_batch(shared_store(db_url), scan_id, ads, assessments, prepared)
+    with quoting_no_ad("storing", "ads " + _span(ads[0].id, ads[-1].id) if ads else "no ads"):
+        return store_batch(shared_store(db_url), scan_id, ads, assessments, prepared)
 
 
 @task(name="finish-scan", cache_policy=NO_CACHE, persist_result=False)
