@@ -22,6 +22,7 @@ from annotation.store import (
     retry_locked,
     save_ads,
     save_assessments,
+    touch_scan,
 )
 from corpora.records import RISK_LEVELS, Ad, Assessment, ModelRef, Risk
 
@@ -108,6 +109,7 @@ def store_batch(store: Store, scan_id: int, ads: Sequence[Ad],
                      if outcome != "seen"]
             links = link_ads(session, fresh)
             enqueue_flagged(session, kept)
+            touch_scan(session, scan_id)
             return saved, kept, stored, links
 
     saved, kept, stored, links = retry_locked(transaction)

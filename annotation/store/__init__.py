@@ -29,16 +29,26 @@ from annotation.store.reviews import (
     list_annotations,
     list_review_decisions,
 )
-from annotation.store.scans import Scan, ScanCounts, finish_scan, list_scans, load_scan, start_scan
+from annotation.store.scans import (
+    Scan,
+    ScanCounts,
+    finish_scan,
+    list_scans,
+    load_scan,
+    mark_interrupted,
+    start_scan,
+    touch_scan,
+)
 from annotation.store.summary import FlaggedAd, count_risks, find_verdicts, list_top_flagged
 from annotation.store.tables import AppendOnlyError
 
 __all__ = [
     "AppendOnlyError", "AuditEntry", "FlaggedAd", "SavedAds", "SavedAssessments", "Scan",
     "ScanCounts", "Store", "StoreError", "StoredRevision", "append_annotation",
-    "append_review_decision", "check_writable", "compact_store", "count_risks", "find_fetch_times",
-    "find_latest_revisions", "find_verdicts", "finish_scan", "list_annotations", "list_audit",
-    "list_review_decisions", "list_scans", "list_top_flagged", "load_ad", "load_assessments", "load_scan",
-    "migrate_store", "open_store", "record_audit", "retry_locked", "revision_id", "save_ads",
-    "save_assessments", "start_scan",
+    "append_review_decision", "check_writable", "compact_store", "count_risks",
+    "find_fetch_times", "find_latest_revisions", "find_verdicts", "finish_scan",
+    "list_annotations", "list_audit", "list_review_decisions", "list_scans", "list_top_flagged",
+    "load_ad", "load_assessments", "load_scan", "mark_interrupted", "migrate_store",
+    "open_store", "record_audit", "retry_locked", "revision_id", "save_ads", "save_assessments",
+    "start_scan", "touch_scan",
 ]

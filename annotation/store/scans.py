@@ -1,22 +1,28 @@
 """Scans: one row per run of the scan flow, opened when it starts and closed with its counts.
 
-A scan left `running` after its process ended crashed; `failed` means the flow caught an
-error (e.g. the source could not be read).
+`failed` means the flow caught an error (e.g. the source could not be read). A scan whose
+process died (kill -9, a power cut) cannot close its row: the next scan to start marks it
+`interrupted` when its process is gone (same host, no such pid) or, from another host,
+when it stored nothing for `STALE_AFTER`. Its stored batches are kept; scanning the
+source again does the rest.
 """
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from annotation.store.tables import ScanRow
 from corpora.records import ModelRef, utc_now
 
-ScanStatus = Literal["running", "finished", "failed"]
+ScanStatus = Literal["running", "finished", "failed", "interrupted"]
+STALE_AFTER = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -45,12 +51,52 @@ class Scan:
 
 
 def start_scan(session: Session, source: str, model: ModelRef) -> int:
-    """Record that a scan of `source` with `model` starts now; returns its id."""
+    """Record that a scan of `source` with `model` starts now, in this process; returns
+    its id."""
+    now = utc_now()
     row = ScanRow(source=source, model_name=model.name, model_version=model.version,
-                  model_sha256=model.sha256, status="running", started_at=utc_now())
+                  model_sha256=model.sha256, status="running", started_at=now,
+                  owner=this_process(), heartbeat_at=now)
     session.add(row)
     session.flush()
     return row.id
+
+
+def touch_scan(session: Session, scan_id: int) -> None:
+    """Record that the scan is alive: it stored a batch just now."""
+    session.execute(update(ScanRow).where(ScanRow.id == scan_id)
+                    .values(heartbeat_at=utc_now()))
+
+
+def mark_interrupted(session: Session, *, now: datetime | None = None,
+                     stale_after: timedelta = STALE_AFTER) -> list[int]:
+    """Mark `interrupted` every `running` scan whose process is gone (on this host: its
+    pid is not running) or that stored nothing for `stale_after`; returns their ids."""
+    now = now or utc_now()
+    host = socket.gethostname()
+    found = []
+    for row in session.scalars(select(ScanRow).where(ScanRow.status == "running")):
+        owner_host, _, pid = (row.owner or "").rpartition(":")
+        last = row.heartbeat_at or row.started_at
+        gone = owner_host == host and pid.isdigit() and not _running(int(pid))
+        if gone or now - last > stale_after:
+            row.status, row.finished_at = "interrupted", last
+            found.append(row.id)
+    return found
+
+
+def this_process() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 def finish_scan(session: Session, scan_id: int, counts: ScanCounts,

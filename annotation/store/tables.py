@@ -90,7 +90,8 @@ class Base(DeclarativeBase):
 
 
 class ScanRow(Base):
-    """One run of the scan flow over one source, with what it found."""
+    """One run of the scan flow over one source, with what it found, the process running
+    it (`owner`, "host:pid") and when it last stored a batch (`heartbeat_at`)."""
 
     __tablename__ = "scans"
 
@@ -99,9 +100,13 @@ class ScanRow(Base):
     model_name: Mapped[str] = mapped_column(String())
     model_version: Mapped[str] = mapped_column(String())
     model_sha256: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(10))
+    # Widened for 'interrupted' where lengths are enforced; SQLite ignores them, and
+    # altering a column there would mean copying a table others refer to.
+    status: Mapped[str] = mapped_column(String(16).with_variant(String(10), "sqlite"))
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
+    owner: Mapped[str | None] = mapped_column(String())
+    heartbeat_at: Mapped[datetime | None]
     records_read: Mapped[int] = mapped_column(default=0)
     errors: Mapped[int] = mapped_column(default=0)
     ads_new: Mapped[int] = mapped_column(default=0)

@@ -49,6 +49,7 @@ from annotation.store import (
     find_latest_revisions,
     find_verdicts,
     finish_scan,
+    mark_interrupted,
     open_store,
     retry_locked,
     start_scan,
@@ -141,12 +142,19 @@ def load_model(model: str, home: str | None) -> ModelRef:
 
 @task(name="start-scan", cache_policy=NO_CACHE, persist_result=False)
 def start_scan_row(db_url: SecretStr, source: str, model: ModelRef) -> int:
-    """Open the scan's row in the store; returns the scan id."""
-    def transaction() -> int:
+    """Open the scan's row in the store, after marking `interrupted` the scans left
+    running by a process that is gone; returns the scan id."""
+    def transaction() -> tuple[int, list[int]]:
         with shared_store(db_url).begin() as session:
-            return start_scan(session, source, model)
+            interrupted = mark_interrupted(session)
+            return start_scan(session, source, model), interrupted
 
-    return retry_locked(transaction)
+    scan_id, interrupted = retry_locked(transaction)
+    if interrupted:
+        get_run_logger().warning(
+            "Scans %s were left running by a process that is gone: marked interrupted (their "
+            "stored batches are kept)", ", ".join(map(str, interrupted)))
+    return scan_id
 
 
 @task(name="assess-batch", cache_policy=NO_CACHE, persist_result=False)
