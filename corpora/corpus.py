@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,26 @@ class Corpus:
     @property
     def augmented(self) -> list[LabelledAd]:
         return [entry.ad for entry in self.entries if entry.augmented]
+
+    def gaps(self, wanted: Iterable[str], limit: int = 5) -> str | None:
+        """Why some of the `wanted` ad ids have no ad here (unreadable lines with their
+        file, line and cause; files with no ad), or None when every one is here."""
+        have = {entry.ad.id for entry in self.entries}
+        missing = [ad_id for ad_id in dict.fromkeys(wanted) if ad_id not in have]
+        if not missing:
+            return None
+        shown = ", ".join(missing[:limit]) + (" ..." if len(missing) > limit else "")
+        parts = [f"{len(missing)} ads named by the splits are not in the corpus ({shown})"]
+        if self.problems:
+            lines = "; ".join(f"{p.location}: {p.message}" for p in self.problems[:limit])
+            more = f" and {len(self.problems) - limit} more" if len(self.problems) > limit else ""
+            parts.append(f"unreadable lines: {lines}{more}")
+        used = {entry.path for entry in self.entries}
+        bad = {p.location.rpartition(":")[0] for p in self.problems}
+        if empty := [f.name for f in self.files if f not in used and str(f) not in bad]:
+            parts.append(f"files with no ad: {', '.join(empty)}")
+        return "; ".join(parts) + ". A corpus file may be missing, empty or cut short: " \
+                                  "run `centinela corpus check`"
 
 
 def load_corpus(root: Path = SEED_DIR, *, include_augmented: bool = False) -> Corpus:

@@ -169,8 +169,8 @@ def render_page(report: dict[str, Any]) -> str:
     detectors = _table(["detector", "role", "sha256", "seconds on split"], (
         "<tr>" + _cell(name) + _cell(r["role"]) + _cell(r["model"]["sha256"][:16])
         + _cell(r["seconds"]) + "</tr>" for name, r in report["detectors"].items()))
-    warning = f'<div class="warning">{escape(report["warning"])}</div>' \
-        if report["warning"] else ""
+    warning = "".join(f'<div class="warning">{escape(text)}</div>' for text in (
+        report["warning"], report["corpus"].get("incomplete")) if text)
     langs = ", ".join(f"{n} {lang}" for lang, n in corpus["by_lang"].items())
     where = corpus.get("splits") or ", ".join(corpus.get("gold_files", []))
     per_lang = "".join(

@@ -128,10 +128,19 @@ def load_split(split: str, corpus_root: Path = SEED_DIR,
                  "split": split, "ads": len(ads),
                  "missing_ids": len(wanted - {ad.id for ad in ads}),
                  "bad_lines": len(corpus.problems),
+                 "incomplete": _incomplete(split, len(ads), len(wanted),
+                                           corpus.gaps(sorted(wanted))),
                  "by_lang": {lang: sum(ad.lang == lang for ad in ads) for lang in GROUPS[1:]},
                  "gold_high": {lang: sum(ad.lang == lang and ad.risk == "high" for ad in ads)
                                for lang in GROUPS[1:]}}
     return ads, described
+
+
+def _incomplete(split: str, scored: int, wanted: int, gaps: str | None) -> str | None:
+    """What a report on part of a split must say, or None when it covers all of it."""
+    if gaps is None:
+        return None
+    return f"Only {scored} of the {wanted} ads of the {split} split were scored: {gaps}."
 
 
 def load_detectors(model: str, baselines: bool = True) -> list[tuple[Detector, str]]:

@@ -68,7 +68,7 @@ def load_tfidf_model(artifact: Artifact):
 def train_default_models(root: Path, report=None) -> Artifact:
     """Train on the bundled corpus's train split, tune on dev, register; return the
     ensemble artifact. Used by `centinela train` and on first use of the default model."""
-    from corpora.corpus import load_corpus, read_splits
+    from corpora.corpus import CorpusError, load_corpus, read_splits
     from corpora.taxonomy import load_taxonomy
     from models.ensemble.train import train_ensemble
     from models.rules.detector import build_rules_detector
@@ -77,6 +77,8 @@ def train_default_models(root: Path, report=None) -> Artifact:
     corpus = load_corpus()
     ads = {ad.id: ad for ad in corpus.ads}
     splits = read_splits().ids
+    if gaps := corpus.gaps([*splits["train"], *splits["dev"]]):
+        raise CorpusError(f"cannot train: {gaps}")
     result = train_ensemble([ads[i] for i in splits["train"]], [ads[i] for i in splits["dev"]],
                             load_taxonomy().ids, build_rules_detector(), report=say)
     ensemble, _ = register_trained(result, root)

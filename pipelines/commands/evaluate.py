@@ -56,6 +56,10 @@ def evaluate(
     flow: Annotated[bool, typer.Option(
         "--flow", help="Run as the Prefect flow `evaluate-detectors` (publishes the summary "
                        "as a Prefect artifact).")] = False,
+    allow_missing: Annotated[bool, typer.Option(
+        "--allow-missing", help="Exit 0 even when some ads of the split could not be read "
+                                "and only the others were scored (the reports say so).")]
+        = False,
 ) -> None:
     """Measure a detector against the labelled corpus and real ordinary ads.
 
@@ -72,7 +76,9 @@ def evaluate(
 
     Writes a JSON file and a self-contained HTML page (open it in any browser, offline)
     and prints the summary table. Use the dev split for every choice; --split test is
-    for final reporting only.
+    for final reporting only. When some ads of the split cannot be read (a corpus file
+    missing, empty or cut short), the others are scored, the console and the HTML page say
+    so, and the exit code is 1 unless --allow-missing.
     """
     from rich.console import Console
 
@@ -114,6 +120,12 @@ def evaluate(
     console.print(f"HTML report: {files.html_path}\nJSON report: {files.json_path}\n"
                   f"Model card: {files.card_path}",
                     soft_wrap=True, highlight=False)
+    if incomplete := files.report["corpus"].get("incomplete"):
+        typer.secho(f"Warning: {incomplete}", err=True, fg="red")
+        if not allow_missing:
+            typer.echo("Error: the figures cover part of the split only; fix the corpus, or "
+                       "pass --allow-missing to accept them", err=True)
+            raise typer.Exit(1)
 
 
 def print_summary(report: dict[str, Any], console: Console) -> None:

@@ -46,18 +46,24 @@ def train(
         if existing is not None:
             console.print(f"an ensemble is already registered: {existing.path}")
             return
-    if flow:
-        from pipelines.flows.train import train_indicators
-        from pipelines.prefect_env import local_prefect
+    from corpora.corpus import CorpusError
 
-        with local_prefect():
-            artifact = train_indicators(home=str(settings.home))
-    else:
-        from models.ensemble.store import train_default_models
+    try:
+        if flow:
+            from pipelines.flows.train import train_indicators
+            from pipelines.prefect_env import local_prefect
 
-        with console.status("training") as status:
-            artifact = train_default_models(models_root(settings.home),
-                                            report=lambda message: status.update(message))
+            with local_prefect():
+                artifact = train_indicators(home=str(settings.home))
+        else:
+            from models.ensemble.store import train_default_models
+
+            with console.status("training") as status:
+                artifact = train_default_models(models_root(settings.home),
+                                                report=lambda message: status.update(message))
+    except CorpusError as exc:  # names the file, the line and the cause: no traceback
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(1) from None
     metrics = artifact.meta.metrics
     table = Table(title=f"indicators.ensemble registered: {artifact.path}")
     table.add_column("dev split (never test)")
