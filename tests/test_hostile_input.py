@@ -201,3 +201,40 @@ def test_a_full_disk_is_one_clear_line(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "No space left on device" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_scan_of_the_mixed_hostile_file_stores_every_good_ad(prefect_harness: None,
+                                                             tmp_path: Path) -> None:
+    """The same hostile lines through `scan`: each line is either an error with its line
+    number or an ad, and every ad is stored (a second text under an id as a revision)."""
+    from sqlalchemy import select
+
+    from annotation.store import open_store
+    from annotation.store.tables import AdRow
+    from pipelines.flows.scan import scan_ads
+
+    lines = hostile_lines()
+    source = tmp_path / "hostile.jsonl"
+    source.write_bytes("\n".join(lines).encode("utf-8", "surrogatepass") + b"\n")
+    db_url = f"sqlite:///{tmp_path / 'centinela.db'}"
+    summary = scan_ads(str(source), db_url, "indicators.rules.v1", batch_size=4)
+
+    assert summary.records_read == len(lines)
+    assert summary.error_count + summary.ads_new + summary.ads_seen + summary.ads_changed \
+        == len(lines)  # one outcome per line
+    failed = {int(problem.location.rsplit(":", 1)[1]) for problem in summary.errors}
+    assert failed == {2, 3, 11, 13, 14, 15, 16, 17, 18}
+    assert summary.changed_ids == ("3", "dup")
+    with open_store(db_url) as store, store.begin() as session:
+        stored = dict(session.execute(select(AdRow.id, AdRow.text)).all())
+    assert {ad_id: stored[ad_id] == GOOD for ad_id in (
+        "bom-first", "3@v2", "dup@v2", "\u001b[2J\u001b[31mX",
+        '=HYPERLINK("http://evil.example","x")', "rtl\u202egnp.exe")} == dict.fromkeys((
+            "bom-first", "3@v2", "dup@v2", "\u001b[2J\u001b[31mX",
+            '=HYPERLINK("http://evil.example","x")', "rtl\u202egnp.exe"), True)
+    assert stored["3"].startswith("Cajero") and stored["dup"].startswith("Clínica")
+    assert stored["nul-text"] == "trabajo en el exterior"
+    assert stored["symbols"].endswith("trabajo en el exterior")
+    assert stored[stable_ad_id(GOOD + " Sin id.")] == GOOD + " Sin id."
+    assert len(stored) == len(lines) - len(failed)

@@ -261,10 +261,8 @@ def _drop_done(batch: list[SourceRecord], options: ScanOptions, ref: ModelRef,
                tally: ScanTally) -> list[SourceRecord]:
     """The records of a batch still to assess: those whose ad's latest stored text is not
     this one, assessed by this model (what a killed scan left, or a new or changed ad)."""
-    keys = {index: (str(record.data["id"]), hash_text(normalize_text(record.data["text"]).text))
-            for index, record in enumerate(batch)
-            if record.data is not None and isinstance(record.data.get("id"), (str, int))
-            and isinstance(record.data.get("text"), str)}
+    keys = {index: key for index, record in enumerate(batch)
+            if (key := _resume_key(record)) is not None}
     if not keys:
         return batch
     with shared_store(options.db_url).begin() as session:
@@ -279,6 +277,21 @@ def _drop_done(batch: list[SourceRecord], options: ScanOptions, ref: ModelRef,
         return batch
     tally.add_done([done[index] for index in sorted(done)])
     return [record for index, record in enumerate(batch) if index not in done]
+
+
+def _resume_key(record: SourceRecord) -> tuple[str, str] | None:
+    """A record's ad id and the hash of its clean text, or None when it has none (or a
+    lone surrogate, which no hash or database takes: assessing reports it)."""
+    data = record.data
+    if data is None or not isinstance(data.get("id"), (str, int)) \
+            or not isinstance(data.get("text"), str):
+        return None
+    ad_id = str(data["id"])
+    try:
+        ad_id.encode("utf-8")
+        return ad_id, hash_text(normalize_text(data["text"]).text)
+    except UnicodeEncodeError:
+        return None
 
 
 def _store_assessed_batch(assessed: AssessedBatch, options: ScanOptions,
