@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from corpora.records import Strength
+from corpora.yamlload import load_yaml
 
 TAXONOMY_PATH = Path(__file__).with_name("taxonomy.yaml")
 _ID_RE = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$")
@@ -107,7 +108,7 @@ class Taxonomy(_Strict):
         """A copy with official IC-TIP codes from a YAML/JSON list of
         `{unit, variable, label, code}` rows; every row must match a hint."""
         try:
-            rows = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+            rows = load_yaml(Path(path).read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
             raise TaxonomyError(f"{path}: cannot read IC-TIP code list: {exc}") from exc
         if not isinstance(rows, list):
@@ -135,7 +136,7 @@ class Taxonomy(_Strict):
 def parse_taxonomy(text: str, where: str = "taxonomy") -> Taxonomy:
     """Validate taxonomy YAML text; errors name `where` and what is wrong."""
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
         return Taxonomy.model_validate(data)
     except yaml.YAMLError as exc:
         raise TaxonomyError(f"{where}: not valid YAML: {exc}") from exc

@@ -13,11 +13,10 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import yaml
-
 from corpora.normalize import fold_text
 from corpora.records import Ad, Evidence, IndicatorHit, ModelRef
 from corpora.taxonomy import Taxonomy, load_taxonomy
+from corpora.yamlload import load_yaml
 from models.detector import Detector
 from models.risk import RiskPolicy, load_risk_policy
 
@@ -80,7 +79,7 @@ def _compile(words: Sequence[str]) -> re.Pattern[str]:
 def build_keyword_detector(path: Path = KEYWORDS_PATH) -> KeywordDetector:
     """The keyword baseline from its YAML file (default: keywords.yaml next to this module)."""
     raw = Path(path).read_bytes()
-    data = yaml.safe_load(raw)
+    data = load_yaml(raw)
     if not isinstance(data, dict) or not isinstance(data.get("keywords"), dict):
         raise ValueError(f"{path}: expected a mapping with 'keywords: {{lang: {{ID: [...]}}}}'")
     keywords = {lang: {indicator: [str(w) for w in words or []]

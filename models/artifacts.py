@@ -87,6 +87,11 @@ def models_root(home: Path | None = None) -> Path:
     return Path(home if home is not None else default_home()) / "models"
 
 
+def cache_root(home: Path | None = None) -> Path:
+    """Where a Centinela home keeps what can be made again (compiled rules, embeddings)."""
+    return Path(home if home is not None else default_home()) / "cache"
+
+
 def save_artifact(root: Path, name: str, version: str, write_files, *,
                   training_data_sha256: str, metrics: dict[str, Any] | None = None,
                   config: dict[str, Any] | None = None) -> Artifact:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from corpora.records import IndicatorHit, Lang
 from corpora.taxonomy import Taxonomy
+from corpora.yamlload import load_yaml
 
 EXPLANATIONS_PATH = Path(__file__).with_name("explanations.yaml")
 _MAX_QUOTE = 80
@@ -16,7 +15,7 @@ _MAX_QUOTE = 80
 
 @cache
 def _templates() -> dict:
-    return yaml.safe_load(EXPLANATIONS_PATH.read_text(encoding="utf-8"))
+    return load_yaml(EXPLANATIONS_PATH.read_text(encoding="utf-8"))
 
 
 def explain_hits(hits: list[IndicatorHit], lang: Lang, taxonomy: Taxonomy) -> str:

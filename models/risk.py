@@ -5,10 +5,10 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from corpora.records import IndicatorHit, Risk, Strength
+from corpora.yamlload import load_yaml
 
 RISK_POLICY_PATH = Path(__file__).with_name("risk_policy.yaml")
 
@@ -37,7 +37,7 @@ class RiskPolicy(BaseModel):
 @cache
 def load_risk_policy(path: Path = RISK_POLICY_PATH) -> RiskPolicy:
     """The default risk policy (a data file next to this module)."""
-    return RiskPolicy.model_validate(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+    return RiskPolicy.model_validate(load_yaml(Path(path).read_text(encoding="utf-8")))
 
 
 def combine_score(hits: list[IndicatorHit], policy: RiskPolicy) -> float:

@@ -55,3 +55,24 @@ def test_bench_scan_prints_its_table(prefect_harness: None, tmp_path: Path,
     assert "new ads / re-posts found" in result.stdout
     missing = CliRunner().invoke(app, ["bench", "--scan", "--real-ads", str(tmp_path / "no")])
     assert missing.exit_code == 1 and "no real ads" in missing.output
+
+
+def test_bench_detect_reports_sample_and_real_ads_beside_tokenization(
+        tmp_path: Path) -> None:
+    """The rules detector (no training needed) on the bundled sample and on the ads of
+    --real-ads, each beside a bare tokenization of the same texts, and one `detect` run in
+    a new process."""
+    from evaluation.bench import real_ads
+
+    folder = write_folder(tmp_path)
+    assert [ad.id for ad in real_ads(folder, 3)] == ["a0", "a1", "a2"]
+    result = CliRunner().invoke(app, ["bench", "-n", "30", "--model", "indicators.rules.v1",
+                                      "--real-ads", str(folder), "--batch-size", "16"],
+                                terminal_width=250)
+    assert result.exit_code == 0, result.output
+    table = result.stdout
+    assert "sample" in table and "real ads" in table
+    for row in ("ads / CPU second", "detect / tokenization (CPU)",
+                "`centinela detect` on one ad, warm cache"):
+        assert row in table
+    assert table.count("30 ") >= 2  # both sets scored 30 ads

@@ -161,7 +161,8 @@ def build_ensemble_detector(home: Path | None = None, artifact: Path | None = No
         print(f"no trained ensemble under {root}: training one from the bundled corpus "
               "(once, about a minute)", file=sys.stderr)
         found = train_default_models(root)
-    return EnsembleDetector(load_ensemble_model(found), found.meta.sha256, build_rules_detector(),
+    return EnsembleDetector(load_ensemble_model(found), found.meta.sha256,
+                            build_rules_detector(home=home),
                             load_taxonomy())
 
 

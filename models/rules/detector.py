@@ -16,9 +16,11 @@ from typing import Any
 from corpora.normalize import NormalizedText, break_long_runs, fold_text, normalize_text
 from corpora.records import Ad, Evidence, IndicatorHit, ModelRef
 from corpora.taxonomy import Taxonomy, load_taxonomy
+from models.artifacts import cache_root
 from models.detector import Detector
+from models.nlp import blank
 from models.risk import RISK_POLICY_PATH, RiskPolicy, load_risk_policy
-from models.rules.lexicon import PATTERNS_DIR, Lexicon, Rule, load_lexicon
+from models.rules.lexicon import PATTERNS_DIR, Lexicon, Rule, cached_lexicon
 from models.rules.matcher import RuleMatcher
 from models.rules.scope import AdTokens, Scope
 
@@ -33,15 +35,16 @@ class LanguageRules:
     """One language's tokenizer, rules, matcher and scope."""
 
     def __init__(self, lang: str, taxonomy: Taxonomy, patterns_dir: Path,
-                 extra: Mapping[str, Sequence[dict[str, Any]]] | None = None):
-        import spacy
+                 extra: Mapping[str, Sequence[dict[str, Any]]] | None = None,
+                 cache_dir: Path | None = None):
+        self.nlp = blank(lang)
         from spacy.attrs import IDX, LOWER
 
         self._columns = [LOWER, IDX]  # per token: LOWER id, start char
-        self.nlp = spacy.blank(lang)
         path = patterns_dir / f"{lang}.yaml"
-        self.lexicon: Lexicon = load_lexicon(lang, taxonomy, self.nlp.tokenizer, path, extra)
-        self.matcher = RuleMatcher(self.nlp, self.lexicon, str(path))
+        self.lexicon: Lexicon = cached_lexicon(lang, taxonomy, self.nlp.tokenizer, path,
+                                               cache_dir, extra)
+        self.matcher = RuleMatcher(self.nlp, self.lexicon)
         self.scope = Scope(self.lexicon, self.nlp.vocab)
         strings = self.nlp.vocab.strings
         self._not_in_ad = {rule.key: frozenset(strings.add(w) for w in rule.not_in_ad)
@@ -133,15 +136,17 @@ class RulesDetector(Detector):
     def __init__(self, taxonomy: Taxonomy, risk_policy: RiskPolicy,
                  patterns_dir: Path = PATTERNS_DIR, *, version: str = VERSION,
                  extra: Mapping[str, Mapping[str, Sequence[dict[str, Any]]]] | None = None,
-                 extra_files: Sequence[Path] = ()):
+                 extra_files: Sequence[Path] = (), cache_dir: Path | None = None):
         """`extra` adds rules per language and indicator (a learned version, with
-        `version` its number and `extra_files` the data they came from)."""
+        `version` its number and `extra_files` the data they came from); `cache_dir`
+        keeps the compiled rules (see `models.rules.lexicon.cached_lexicon`)."""
         self.taxonomy = taxonomy
         self.risk_policy = risk_policy
         self.patterns_dir = patterns_dir
         self.version = version
         self.languages = {lang: LanguageRules(lang, taxonomy, patterns_dir,
-                                              (extra or {}).get(lang)) for lang in LANGS}
+                                              (extra or {}).get(lang), cache_dir)
+                          for lang in LANGS}
         digest = hashlib.sha256()
         for path in sorted(patterns_dir.glob("*.yaml")) + [RISK_POLICY_PATH, *extra_files]:
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
@@ -181,6 +186,7 @@ class RulesDetector(Detector):
 
 def build_rules_detector(patterns_dir: Path | None = None, *,
                          home: Path | None = None) -> RulesDetector:
-    """Factory registered as `indicators.rules.v1`. The rules ship with the code, so
-    `home` (which every factory takes) is not used."""
-    return RulesDetector(load_taxonomy(), load_risk_policy(), patterns_dir or PATTERNS_DIR)
+    """Factory registered as `indicators.rules.v1`. The rules ship with the code; `home`
+    keeps them compiled (see `models.rules.lexicon.cached_lexicon`)."""
+    return RulesDetector(load_taxonomy(), load_risk_policy(), patterns_dir or PATTERNS_DIR,
+                         cache_dir=cache_root(home))

@@ -27,7 +27,7 @@ import yaml
 
 from corpora.records import Ad
 from corpora.taxonomy import load_taxonomy
-from models.artifacts import default_home
+from models.artifacts import cache_root, default_home
 from models.rules.detector import LANGS, NAME, VERSION, RulesDetector
 from models.rules.lexicon import PATTERNS_DIR
 
@@ -116,7 +116,7 @@ def build_learned_rules_detector(version: int, home: Path | None = None,
     learned = load_version(version, home)
     return RulesDetector(load_taxonomy(), load_risk_policy(), patterns_dir or PATTERNS_DIR,
                          version=str(version), extra=extra_rules(learned),
-                         extra_files=[learned.path])
+                         extra_files=[learned.path], cache_dir=cache_root(home))
 
 
 def publish(phrases: Sequence[LearnedPhrase], *, actor: str, home: Path | None = None,

@@ -27,13 +27,23 @@ curso" is no fee; "acompañante para adulto mayor" is no escort); `not_in_ad` wo
 the rule when they occur anywhere in the ad; `not_in_countries` / `only_in_countries` use
 the ad's `country` ("pago en dólares" is no lure in El Salvador; "$" is pesos in Mexico).
 A repeated key in a file is an error, not a silent overwrite.
+
+Compiling takes seconds (YAML, lemma tables, pattern validation), so `cached_lexicon`
+keeps each compiled file as JSON in the data folder, keyed by the sha256 of the pattern
+file, the taxonomy's ids, this compiler's source and the spaCy and spacy-lookups-data
+versions: a change to any of them compiles afresh.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+import os
 import re
+import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -42,6 +52,7 @@ import yaml
 
 from corpora.normalize import fold_text
 from corpora.taxonomy import Taxonomy
+from corpora.yamlload import SafeLoader
 
 PATTERNS_DIR = Path(__file__).with_name("patterns")
 _ALLOWED_RULE_KEYS = {"phrase", "pattern", "negatable", "not_preceded_by", "not_followed_by",
@@ -50,7 +61,10 @@ _NEGATABLE = {True: "true", False: "false", "true": "true", "false": "false", "b
 _DEFAULT_MULTIPLIERS = {"mil": 1000.0, "k": 1000.0}
 
 
-class _PatternLoader(yaml.SafeLoader):
+log = logging.getLogger(__name__)
+
+
+class _PatternLoader(SafeLoader):  # libyaml's C parser when installed
     """YAML 1.2 booleans: only true/false, so the words "no", "si", "on" stay words."""
 
 
@@ -334,7 +348,106 @@ def load_lexicon(lang: str, taxonomy: Taxonomy, tokenizer,
                     target.append(compiled)
                 else:
                     lexicon.unless.setdefault(indicator, []).append(compiled)
+    _validate_patterns(lexicon, tokenizer.vocab, where)
     return lexicon
+
+
+def _validate_patterns(lexicon: Lexicon, vocab, where: str) -> None:
+    """spaCy's own check of every compiled token pattern (done once per compiled file)."""
+    from spacy.matcher import Matcher
+
+    matcher = Matcher(vocab, validate=True)
+    for rule in lexicon.rules + [r for rs in lexicon.unless.values() for r in rs]:
+        try:
+            matcher.add(rule.key, [rule.tokens])
+        except ValueError as exc:
+            section, _, n = rule.key.partition("#")
+            raise PatternFileError(f"{where}: {section.replace(':', '.')} rule {n}: "
+                                   f"not a valid token pattern: {exc}") from exc
+
+
+def lexicon_cache_key(path: Path, taxonomy: Taxonomy,
+                      extra: Mapping[str, Sequence[dict[str, Any]]] | None = None) -> str:
+    """sha256 of all a compiled pattern file depends on: the file, the `extra` rules, the
+    taxonomy's ids, this compiler's source and the spaCy and spacy-lookups-data versions."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    digest = hashlib.sha256()
+    digest.update(Path(path).read_bytes())
+    digest.update(b"\0" + json.dumps(extra or {}, sort_keys=True, ensure_ascii=False).encode())
+    digest.update(b"\0" + " ".join(taxonomy.ids).encode())
+    digest.update(b"\0" + Path(__file__).read_bytes())
+    for package in ("spacy", "spacy-lookups-data"):
+        try:
+            digest.update(f"\0{package}={version(package)}".encode())
+        except PackageNotFoundError:
+            digest.update(f"\0{package}=none".encode())
+    return digest.hexdigest()
+
+
+def cached_lexicon(lang: str, taxonomy: Taxonomy, tokenizer, path: Path,
+                   cache_dir: Path | None,
+                   extra: Mapping[str, Sequence[dict[str, Any]]] | None = None) -> Lexicon:
+    """`load_lexicon`, kept as JSON in `cache_dir` under its `lexicon_cache_key`; None (or
+    a folder that cannot be written) compiles every time."""
+    if cache_dir is None:
+        return load_lexicon(lang, taxonomy, tokenizer, path, extra)
+    try:
+        key = lexicon_cache_key(path, taxonomy, extra)
+    except OSError as exc:
+        raise PatternFileError(f"{path}: cannot read pattern file: {exc}") from exc
+    cached = Path(cache_dir) / f"rules-{lang}-{key}.json"
+    try:
+        return lexicon_from_json(json.loads(cached.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("compiled rules cache %s unreadable (%s): compiling again", cached, exc)
+    lexicon = load_lexicon(lang, taxonomy, tokenizer, path, extra)
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, staging = tempfile.mkstemp(dir=cached.parent, prefix=".rules-")
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+            json.dump(lexicon_to_json(lexicon), out, ensure_ascii=False)
+        os.replace(staging, cached)  # whole or not at all, also with two writers
+    except OSError as exc:
+        log.warning("cannot keep compiled rules in %s: %s", cached.parent, exc)
+    return lexicon
+
+
+def lexicon_to_json(lexicon: Lexicon) -> dict[str, Any]:
+    """A compiled lexicon as JSON-able data (sets as sorted lists)."""
+    def plain(value: Any) -> Any:
+        if isinstance(value, (set, frozenset)):
+            return sorted(value)
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        return value
+    return plain(asdict(lexicon))
+
+
+def lexicon_from_json(data: dict[str, Any]) -> Lexicon:
+    def rule(r: dict[str, Any]) -> Rule:
+        return Rule(**{k: frozenset(v) if k in _RULE_SETS else v for k, v in r.items()})
+
+    return Lexicon(
+        lang=data["lang"],
+        rules=[rule(r) for r in data["rules"]],
+        unless={k: [rule(r) for r in rs] for k, rs in data["unless"].items()},
+        negation_cues=frozenset(data["negation_cues"]),
+        negation_window=int(data["negation_window"]),
+        pseudo_negations=tuple(tuple(p) for p in data["pseudo_negations"]),
+        list_joiners=frozenset(data["list_joiners"]),
+        number_words=dict(data["number_words"]),
+        multipliers=dict(data["multipliers"]),
+        clause_breaks=frozenset(data["clause_breaks"]),
+    )
+
+
+_RULE_SETS = frozenset({"not_preceded_by", "not_followed_by", "not_in_ad", "not_in_countries",
+                        "only_in_countries"})
 
 
 def _compile_rule(compiler: _Compiler, tokenizer, indicator: str, section: str, n: int,

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from corpora.normalize import fold_text
-from models.rules.lexicon import Lexicon, PatternFileError, Rule
+from models.rules.lexicon import Lexicon, Rule
 
 Span = tuple[int, int]
 
@@ -131,14 +131,12 @@ class _Walk:
 class RuleMatcher:
     """Compiled rules of one language; `plan` says where each may match, `run` matches."""
 
-    def __init__(self, nlp, lexicon: Lexicon, where: str):
-        from spacy.matcher import Matcher
-
+    def __init__(self, nlp, lexicon: Lexicon):
         self.nlp = nlp
         self.strings = nlp.vocab.strings
         common = {fold_text(w) for w in nlp.Defaults.stop_words}
         self.rules: dict[str, Rule] = {}
-        self.matchers: dict[str, Matcher] = {}
+        self._matchers: dict[str, object] = {}  # rule key -> spaCy Matcher, made when needed
         self.max_len: dict[str, int | None] = {}
         self.walks: dict[str, _Walk] = {}
         self.word_sets: list[frozenset[int]] = []
@@ -152,13 +150,6 @@ class RuleMatcher:
         self._punct: dict[int, bool] = {}
         for rule in lexicon.rules + [r for rs in lexicon.unless.values() for r in rs]:
             self.rules[rule.key] = rule
-            self.matchers[rule.key] = Matcher(nlp.vocab, validate=True)
-            try:
-                self.matchers[rule.key].add(rule.key, [rule.tokens])
-            except ValueError as exc:  # spaCy's pattern validation
-                section, _, n = rule.key.partition("#")
-                raise PatternFileError(f"{where}: {section.replace(':', '.')} rule {n}: "
-                                       f"not a valid token pattern: {exc}") from exc
             self.max_len[rule.key] = _max_length(rule)
             required = [(i, t) for i, t in enumerate(rule.tokens) if not _optional(t.get("OP"))]
             words = [(i, _words(t)) for i, t in required if _words(t)]
@@ -272,14 +263,27 @@ class RuleMatcher:
         n = len(lowers)
         reach = self.max_len[key]
         if positions is None or reach is None:
-            return [(s, e) for _, s, e in self.matchers[key](doc)]
+            return [(s, e) for _, s, e in self.matcher(key)(doc)]
         windows = _merge([(max(0, p - reach + 1), min(n, p + reach)) for p in positions])
+        matcher = self.matcher(key)
         return [(start + s, start + e) for start, end in windows
-                for _, s, e in self.matchers[key](doc[start:end])]
+                for _, s, e in matcher(doc[start:end])]
 
     def run_exhaustive(self, doc, key: str) -> list[tuple[int, int]]:
         """spaCy's Matcher over the whole ad: the reference `run` must agree with."""
-        return [(s, e) for _, s, e in self.matchers[key](doc)]
+        return [(s, e) for _, s, e in self.matcher(key)(doc)]
+
+    def matcher(self, key: str):
+        """The spaCy Matcher of rule `key`, made on first use (most rules never need one:
+        `_Walk` matches them). Patterns were validated when the lexicon was compiled."""
+        found = self._matchers.get(key)
+        if found is None:
+            from spacy.matcher import Matcher
+
+            found = Matcher(self.nlp.vocab)
+            found.add(key, [self.rules[key].tokens])
+            self._matchers[key] = found
+        return found
 
     def _regex_anchors_of(self, word: int) -> tuple[_RegexAnchor, ...]:
         if len(self._regex_hits) + len(self._no_regex) > 500_000:

@@ -16,7 +16,11 @@ def bench(
     n: Annotated[int | None, typer.Option(
         "-n", min=1, help="How many ads (default: 5,000; with --scan 100,000).")] = None,
     source: Annotated[Path, typer.Option(
-        help="JSONL ads to cycle through (default: the bundled sample).")] = SAMPLE_PATH,
+        help="JSONL ads to cycle through (default: the bundled sample); the real ads "
+             "(--real-ads) are benched beside them when the folder is there.")] = SAMPLE_PATH,
+    startup: Annotated[bool, typer.Option(
+        "--startup/--no-startup", help="Also time `centinela detect` on one ad in a new "
+                                       "process (start-up, warm cache).")] = True,
     model: Annotated[str | None, typer.Option(help="Registered detector name.")] = None,
     batch_size: Annotated[int, typer.Option(min=1)] = 256,
     scan: Annotated[bool, typer.Option(
@@ -25,9 +29,9 @@ def bench(
                        "clusters; prints ads/s, memory and the near-duplicate cost per ad at "
                        "10k, 50k and 100k ads.")] = False,
     real_ads: Annotated[Path | None, typer.Option(
-        "--real-ads", metavar="PATH", help="With --scan: folder of real ads (*.jsonl; "
-                                           "default ../shared/data/real-ads beside the "
-                                           "project).")] = None,
+        "--real-ads", metavar="PATH", help="Folder of real ads (*.jsonl; default "
+                                           "../shared/data/real-ads beside the project).")]
+        = None,
     db: Annotated[str | None, typer.Option(
         "--db", metavar="URL", help="With --scan or --queue: a PostgreSQL database to bench "
                                     "in (a schema made and dropped for it); default a new "
@@ -40,8 +44,10 @@ def bench(
     repeats: Annotated[int, typer.Option(min=5, help="With --queue: runs per "
                                                      "operation.")] = 200,
 ) -> None:
-    """Score N ads (the bundled sample, repeated) on one core and print ads/second and
-    peak memory, beside the time a bare spaCy tokenization of the same texts takes; or,
+    """Score N ads (the bundled sample, repeated, and N real ads when their folder is
+    there) on one core and print ads/second (wall and CPU) and peak memory, beside the time
+    a bare spaCy tokenization of the same texts takes, and how long `centinela detect`
+    takes to start and score one ad; or,
     with --scan, run N ads through the whole scan and print what it costs as the store
     grows; or, with --queue, p50/p95 of the review queue page's server time and of
     claim_next with N assessed ads stored. A benchmark, not a test: run it on a quiet
@@ -68,22 +74,47 @@ def bench(
 
     from corpora.sources.ads import build_ads
     from corpora.sources.jsonl import read_jsonl
-    from evaluation.bench import repeat_ads, run_benchmark
+    from evaluation.bench import real_ads as read_real_ads
+    from evaluation.bench import repeat_ads, run_benchmark, startup_seconds
+    from evaluation.report import DEFAULT_REAL_ADS
     from models.registry import load_detector
 
     with source.open("rb") as stream:
         ads = [built.ad for built in build_ads(read_jsonl(stream, str(source)))
                if built.ad is not None]
-    detector = load_detector(model or settings.model)
-    result = run_benchmark(repeat_ads(ads, n), detector, batch_size)
-    table = Table(title=f"centinela detect benchmark ({detector.ref.name} v{detector.ref.version})")
+    name = model or settings.model
+    detector = load_detector(name)
+    sets = {"sample": repeat_ads(ads, n)}
+    folder = real_ads or DEFAULT_REAL_ADS
+    if folder.is_dir():
+        found = read_real_ads(folder, n)
+        if found:
+            sets["real ads"] = repeat_ads(found, n)
+    results = {label: run_benchmark(chosen, detector, batch_size)
+               for label, chosen in sets.items()}
+    table = Table(title=f"centinela detect benchmark ({detector.ref.name} v{detector.ref.version}, "
+                        "one process; CPU seconds are the steadier figure on a busy machine)")
     table.add_column("measure")
-    table.add_column("value", justify="right")
-    table.add_row("ads scored", f"{result.ads:,}")
-    table.add_row("detect seconds", f"{result.detect_seconds:.3f}")
-    table.add_row("ads / second", f"{result.ads_per_second:,.0f}")
-    table.add_row("bare spaCy tokenization seconds", f"{result.tokenize_seconds:.3f}")
-    table.add_row("detect / tokenization", f"{result.ratio_to_tokenization:.2f}x")
-    table.add_row("peak traced memory during detect (MB)", f"{result.peak_traced_mb:.1f}")
-    table.add_row("peak process RSS (MB)", f"{result.peak_rss_mb:.0f}")
+    for label in results:
+        table.add_column(label, justify="right")
+    rows = [
+        ("ads scored", lambda r: f"{r.ads:,}"),
+        ("characters per ad", lambda r: f"{r.chars_per_ad:,.0f}"),
+        ("detect seconds (wall / CPU)", lambda r: f"{r.detect_seconds:.2f} / {r.detect_cpu_seconds:.2f}"),
+        ("ads / second (wall)", lambda r: f"{r.ads_per_second:,.0f}"),
+        ("ads / CPU second", lambda r: f"{r.ads_per_cpu_second:,.0f}"),
+        ("bare spaCy tokenization seconds (wall / CPU)",
+         lambda r: f"{r.tokenize_seconds:.2f} / {r.tokenize_cpu_seconds:.2f}"),
+        ("detect / tokenization (CPU)", lambda r: f"{r.ratio_to_tokenization:.2f}x"),
+        ("peak traced memory during detect (MB)", lambda r: f"{r.peak_traced_mb:.1f}"),
+    ]
+    for label, cell in rows:
+        table.add_row(label, *(cell(r) for r in results.values()))
+    if startup:
+        first = next(iter(sets.values()))[0]
+        wall, cpu = startup_seconds(name, {"id": "bench", "lang": first.lang, "text": first.text})
+        table.add_row("`centinela detect` on one ad, warm cache (wall / CPU s)",
+                      f"{wall:.2f} / {cpu:.2f}", *[""] * (len(results) - 1))
+    table.add_row("peak process RSS (MB)",
+                  *(f"{r.peak_rss_mb:.0f}" for r in results.values()))
     Console().print(table)

@@ -64,10 +64,6 @@ def detect(
     its output line is {"id": ..., "error": "..."}, the count of bad lines goes to stderr,
     and the exit code is non-zero only when every line failed.
     """
-    from corpora.taxonomy import load_taxonomy
-    from models.artifacts import ArtifactError
-    from models.registry import UnknownDetectorError, load_detector
-
     from corpora.sources.jsonl import read_jsonl
     from corpora.taxonomy import load_taxonomy
     from models.artifacts import ArtifactError
