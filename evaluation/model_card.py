@@ -18,11 +18,9 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-import corpora
-
 CARD_FILE = "MODEL_CARD.md"
+CARD_HTML_FILE = "MODEL_CARD.html"  # the HTML section, which the review app shows
 REPORT_FILE = "evaluation.json"
-DATASHEET = Path(corpora.__file__).resolve().parent / "DATASHEET.md"
 
 INTENDED_USE = (
     "Hints for human review of public job and migration ads in Spanish and Portuguese: "
@@ -87,8 +85,8 @@ def card_html(report: dict[str, Any], detector: str | None = None) -> str:
 
 def save_model_card(report: dict[str, Any], cards_dir: Path | None,
                     models_root: Path | None = None) -> list[Path]:
-    """Write the evaluated model's card (and the report it comes from) to
-    `<cards_dir>/<sha256>/`, and the card into the model's artifact folder under
+    """Write the evaluated model's card (Markdown, its HTML section, and the report it
+    comes from) to `<cards_dir>/<sha256>/`, and the card into the model's artifact folder under
     `models_root` when it is registered there with the same sha256; returns the cards."""
     name, result = _evaluated(report, None)
     model = result["model"]
@@ -100,6 +98,7 @@ def save_model_card(report: dict[str, Any], cards_dir: Path | None,
         (folder / REPORT_FILE).write_text(json.dumps(report, ensure_ascii=False) + "\n",
                                           encoding="utf-8")
         (folder / CARD_FILE).write_text(card, encoding="utf-8")
+        (folder / CARD_HTML_FILE).write_text(card_html(report), encoding="utf-8")
         written.append(folder / CARD_FILE)
     if models_root is not None:
         artifact = Path(models_root) / model["name"] / model["version"]
@@ -109,14 +108,6 @@ def save_model_card(report: dict[str, Any], cards_dir: Path | None,
             (artifact / CARD_FILE).write_text(card, encoding="utf-8")
             written.append(artifact / CARD_FILE)
     return written
-
-
-def load_card_report(cards_dir: Path | None, sha256: str) -> dict[str, Any] | None:
-    """The evaluation report behind the card of the model with this sha256, if any."""
-    if cards_dir is None or not sha256.isalnum():
-        return None
-    path = Path(cards_dir) / sha256 / REPORT_FILE
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
 def fmt(value: float | None) -> str:
@@ -160,7 +151,8 @@ def _blocks(report: dict[str, Any], detector: str | None) -> list[Block]:
         ("h2", "Training data"),
         ("p", "Ads written by the project in Spanish and Portuguese, labelled with "
               "indicators, evidence spans and risk, with reserved example contacts; no "
-              f"real person's ad. See the corpus datasheet: {DATASHEET}. Evaluation uses a "
+              "real person's ad. See the corpus datasheet, [corpora/DATASHEET.md]"
+              "(corpora/DATASHEET.md) in the Centinela repository. Evaluation uses a "
               "split that nothing was trained or tuned on; expect lower figures on ads "
               "written by others."),
     ]
@@ -248,6 +240,6 @@ def _failures(result: dict[str, Any]) -> list[Block]:
 
 
 def _links(text: str) -> str:
-    escaped = escape(text)
-    datasheet = escape(str(DATASHEET))
-    return escaped.replace(datasheet, f"<code>{datasheet}</code>")
+    """Escaped text, with the datasheet's Markdown link shown as its path."""
+    return escape(text).replace("[corpora/DATASHEET.md](corpora/DATASHEET.md)",
+                                "<code>corpora/DATASHEET.md</code>")

@@ -11,7 +11,8 @@ import numpy as np
 
 from evaluation import metrics as m
 from evaluation.keywords import build_keyword_detector
-from evaluation.model_card import REFUSED_USES, load_card_report
+from annotation.web.cards import read_card_html
+from evaluation.model_card import REFUSED_USES, card_html
 from evaluation.report import run_evaluation
 from tests.test_evaluate import corpus_root, real_dir  # noqa: F401  (fixtures)
 from tests.test_web import web_store  # noqa: F401  (fixture)
@@ -93,8 +94,9 @@ def test_the_card_figures_equal_the_evaluation_json(tmp_path: Path, corpus_root:
                          result["indicators"]["all"]["intervals"]["micro"]["f1"]) in html
     kept = home / "model-cards" / model["sha256"]
     assert (kept / "MODEL_CARD.md").read_text(encoding="utf-8") == card
-    assert load_card_report(home / "model-cards", model["sha256"]) == report
-    assert load_card_report(home / "model-cards", "../etc") is None
+    assert json.loads((kept / "evaluation.json").read_text(encoding="utf-8")) == report
+    assert read_card_html(home / "model-cards", model["sha256"]) == card_html(report)
+    assert read_card_html(home / "model-cards", "..") is None
 
 
 def test_bootstrap_intervals_hold_the_score_and_are_seeded() -> None:
