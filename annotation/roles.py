@@ -23,6 +23,7 @@ PERMISSIONS: dict[str, str] = {
     "annotation.adjudicate": "see trainers' labels side by side and record final labels",
     "annotation.agreement": "see the agreement dashboard",
     "wording.decide": "accept or dismiss new phrases found in recent scans",
+    "models.manage": "promote a trained model to default or roll it back (audited)",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -31,7 +32,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
                           "annotation.agreement"}),
     "trainer": frozenset({"queue.view", "decisions.export", "annotation.batches",
                           "annotation.label", "annotation.adjudicate", "annotation.agreement",
-                          "wording.decide"}),
+                          "wording.decide", "models.manage"}),
     "investigator": frozenset({"queue.view", "queue.decide", "scans.view", "contacts.unmask"}),
 }
 

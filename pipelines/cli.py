@@ -11,6 +11,7 @@ from pipelines.commands.corpus import corpus_app
 from pipelines.commands.detect import detect
 from pipelines.commands.evaluate import evaluate
 from pipelines.commands.export import export_app
+from pipelines.commands.models import models_app
 from pipelines.commands.privacy import erase, purge_command
 from pipelines.commands.review import queue_app
 from pipelines.commands.scan import scan
@@ -58,6 +59,7 @@ app.add_typer(queue_app, name="queue")
 app.add_typer(export_app, name="export")
 app.add_typer(annotate_app, name="annotate")
 app.add_typer(wording_app, name="wording")
+app.add_typer(models_app, name="models")
 
 
 if __name__ == "__main__":

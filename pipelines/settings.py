@@ -35,7 +35,9 @@ class Settings:
     CENTINELA_DB     SQLAlchemy URL (default: sqlite:///<home>/centinela.db);
                      postgresql+psycopg://user@host/db for teams
     CENTINELA_MODEL  detector name for detect and scan (default: indicators.ensemble.v1,
-                     trained from the bundled corpus on first use)
+                     trained from the bundled corpus on first use); a trained detector
+                     loads the version its model registry names as default
+                     (<home>/models/registry.json: `centinela models list`)
     CENTINELA_SECRET key for contact pseudonyms (HMAC) and the web app's sign-in form,
                      at least 16 characters; when unset, a random key is made once for
                      this install in <home>/secret.key (mode 0600) and used from then on

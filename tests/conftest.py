@@ -59,8 +59,8 @@ def trained_home(tmp_path_factory, prefect_harness):
     from pipelines.flows.train import train_indicators
 
     home = tmp_path_factory.mktemp("trained-home")
-    artifact = train_indicators(home=str(home))
-    assert artifact.meta.name == "indicators.ensemble"
+    result = train_indicators(home=str(home))
+    assert result.candidate.meta.name == "indicators.ensemble" and result.promoted
     return home
 
 

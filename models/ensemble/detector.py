@@ -150,8 +150,9 @@ class TfidfDetector(Detector):
 
 def build_ensemble_detector(home: Path | None = None, artifact: Path | None = None,
                             train_if_missing: bool = True) -> EnsembleDetector:
-    """Factory for `indicators.ensemble.v1`: the latest registered ensemble; with none
-    registered, trains one from the bundled corpus first (about a minute, once)."""
+    """Factory for `indicators.ensemble.v1`: the default registered ensemble (the model
+    registry's, else the latest); with none registered, trains one from the bundled
+    corpus first (about a minute, once)."""
     root = models_root(home)
     try:
         found = find_artifact(ENSEMBLE_NAME, root, artifact)

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from models.artifacts import (
     Artifact,
     ArtifactError,
-    latest_artifact,
     load_artifact,
     load_skops,
     new_version,
     save_artifact,
     save_skops,
 )
+from models.artifact_registry import ModelRegistry
 from models.ensemble.train import EnsembleModel, TrainingResult
 
 ENSEMBLE_NAME = "indicators.ensemble"
@@ -26,11 +29,23 @@ class NoTrainedModelError(ArtifactError):
     """No trained artifact is registered yet."""
 
 
-def register_trained(result: TrainingResult, root: Path) -> tuple[Artifact, Artifact]:
-    """Save the ensemble and the TF-IDF model as two artifacts under `root`."""
+def register_trained(result: TrainingResult, root: Path,
+                     manifest: Sequence[Mapping[str, Any]] | None = None
+                     ) -> tuple[Artifact, Artifact]:
+    """Save the ensemble and the TF-IDF model as two artifacts under `root`. `manifest`
+    (one JSON object per training row: id, provenance, labels, text hash; no ad text) is
+    kept with the ensemble as `training.jsonl`."""
     tag = new_version()
+
+    def write_ensemble(folder: Path) -> None:
+        save_skops(result.model, folder / "ensemble.skops")
+        if manifest is not None:
+            (folder / "training.jsonl").write_text("".join(
+                json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n" for row in manifest),
+                encoding="utf-8")
+
     ensemble = save_artifact(
-        root, ENSEMBLE_NAME, tag, lambda folder: save_skops(result.model, folder / "ensemble.skops"),
+        root, ENSEMBLE_NAME, tag, write_ensemble,
         training_data_sha256=result.data_sha256, metrics=result.metrics,
         config={"version": VERSION, "rules_sha256": result.model.rules_sha256},
     )
@@ -47,10 +62,11 @@ def register_trained(result: TrainingResult, root: Path) -> tuple[Artifact, Arti
 
 
 def find_artifact(name: str, root: Path, path: Path | None = None) -> Artifact:
-    """The artifact at `path`, else the latest registered under `name` in `root`."""
+    """The artifact at `path`, else the default of `name` in `root`'s model registry
+    (models.artifact_registry: the promoted version, else the latest registered)."""
     if path is not None:
         return load_artifact(Path(path))
-    found = latest_artifact(root, name)
+    found = ModelRegistry(root).default_artifact(name)
     if found is None:
         raise NoTrainedModelError(
             f"no trained {name} model under {root}; run `centinela train` first")

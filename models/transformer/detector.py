@@ -16,7 +16,8 @@ import numpy as np
 from corpora.normalize import NormalizedText, normalize_text
 from corpora.records import SUPPORTED_LANGS, Ad, Evidence, IndicatorHit, ModelRef
 from corpora.taxonomy import Taxonomy, TaxonomyError, load_taxonomy
-from models.artifacts import Artifact, ArtifactError, latest_artifact, load_artifact, models_root
+from models.artifact_registry import ModelRegistry
+from models.artifacts import Artifact, ArtifactError, load_artifact, models_root
 from models.detector import Detector
 from models.risk import RiskPolicy, load_risk_policy
 from models.transformer.attribution import phrase_spans, token_attributions
@@ -47,7 +48,7 @@ def find_transformer_artifact(artifact: str | Path | None = None, *,
         found = load_artifact(path)
     else:
         root = models_root(Path(home) if home is not None else None)
-        found = latest_artifact(root, ARTIFACT_NAME)
+        found = ModelRegistry(root).default_artifact(ARTIFACT_NAME)
         if found is None:
             raise NoTransformerModelError(
                 f"no transformer model registered in {root / ARTIFACT_NAME}; {HOW_TO_TRAIN}")

@@ -3,6 +3,7 @@ annotation.queue and annotation.decisions, like the web app)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -212,6 +213,33 @@ def close(ad_id: str, user: UserOption, db: DbOption = None) -> None:
             typer.echo(f"Error: {exc}", err=True)
             raise typer.Exit(1) from None
     typer.echo(f"Closed the case of {ad_id}.")
+
+
+@queue_app.command("import-decisions")
+def import_decisions_(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=(
+        "JSONL: one object per line with `ad` (id, lang, text, ...), `reviewer`, "
+        "`decision`, `indicators`, `evidence` (indicator -> quotes of the text), `risk`, "
+        "`note`; see corpora/corrections/README.md."))],
+    db: DbOption = None,
+) -> None:
+    """Store ads and reviewer decisions made elsewhere, each appended and audited as a
+    decision made here (a decision equal to an ad's latest is skipped). A bad line stops
+    the import before anything is stored."""
+    import json
+
+    from annotation.learning.corrections import CorrectionFileError, import_decisions
+
+    try:
+        records = [(f"{path.name}:{n}", json.loads(line)) for n, line in
+                   enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if line.strip()]
+        with open_cli_store(db or Settings.from_env().db_url, writable=True) as store, \
+                store.begin() as session:
+            appended, unchanged = import_decisions(session, records)
+    except (CorrectionFileError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        typer.echo(f"Error: {printable(str(exc))}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"{appended} decisions stored, {unchanged} already there.")
 
 
 def _filters(values: dict[str, object]) -> QueueFilters:

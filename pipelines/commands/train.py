@@ -1,13 +1,17 @@
-"""`centinela train`: fit the trained detectors from the seed corpus."""
+"""`centinela train`: retrain the ensemble and promote it only through the gate."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from pipelines.commands.database import DB_HELP
 from pipelines.settings import Settings
+
+if TYPE_CHECKING:
+    from evaluation.retrain import RetrainResult
 
 
 def train(
@@ -22,61 +26,58 @@ def train(
         "--if-missing", help="Do nothing when an ensemble is already registered.")] = False,
     flow: Annotated[bool, typer.Option(
         "--flow", help="Run through the Prefect flow `train-indicators` (visible in the "
-                       "Prefect UI) instead of directly.")] = False,
+                       "Prefect UI, with the report as an artifact) instead of directly.")
+    ] = False,
+    db: Annotated[str | None, typer.Option("--db", metavar="URL", help=DB_HELP)] = None,
 ) -> None:
-    """Fit `indicators.tfidf.v1` and `indicators.ensemble.v1` on the corpus's train split,
-    choose thresholds on the dev split, and register both as artifacts (skops files with
-    sha256) under CENTINELA_HOME/models. The test split is never used.
+    """Retrain `indicators.ensemble` and promote it only if it beats the default.
 
-    Takes about a minute on a laptop CPU. Prints the dev-split figures of the rules alone,
-    TF-IDF alone (both the shared and the per-language variant) and the ensemble.
+    Learns from the corpus's train split plus the labels people gave in the store
+    (adjudicated or agreed trainer labels, review decisions), except a review sample held
+    out by ad id; chooses thresholds on the dev split. Then scores the new model and the
+    default on each wave's test split and the review sample, registers the new one, and
+    makes it the default only if it is no worse on any language and indicator group and
+    better overall (see evaluation/promotion.py). Writes an HTML and a JSON report to
+    CENTINELA_HOME/reports. `centinela models list|promote|rollback` manage the result.
+
+    Takes a minute or two on a laptop CPU.
     """
     from rich.console import Console
-    from rich.table import Table
 
-    from models.artifacts import models_root
+    from pipelines.commands.database import open_cli_store
 
     settings = Settings.from_env()
     console = Console(stderr=True)
     if if_missing and transformer is None:
-        from models.artifacts import latest_artifact
-        from models.ensemble.store import ENSEMBLE_NAME
+        from evaluation.retrain import default_model
 
-        existing = latest_artifact(models_root(settings.home), ENSEMBLE_NAME)
+        existing = default_model(settings.home)
         if existing is not None:
             console.print(f"an ensemble is already registered: {existing.path}")
             return
     from corpora.corpus import CorpusError
 
+    db_url = db or settings.db_url
     try:
         if flow:
+            from pydantic import SecretStr
+
             from pipelines.flows.train import train_indicators
             from pipelines.prefect_env import local_prefect
 
             with local_prefect():
-                artifact = train_indicators(home=str(settings.home))
+                result = train_indicators(home=str(settings.home), db_url=SecretStr(db_url))
         else:
-            from models.ensemble.store import train_default_models
+            from evaluation.retrain import retrain
 
-            with console.status("training") as status:
-                artifact = train_default_models(models_root(settings.home),
-                                                report=lambda message: status.update(message))
+            with open_cli_store(db_url, writable=True) as store, \
+                    console.status("training") as status:
+                result = retrain(store, settings.home,
+                                 report=lambda message: status.update(message))
     except CorpusError as exc:  # names the file, the line and the cause: no traceback
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(1) from None
-    metrics = artifact.meta.metrics
-    table = Table(title=f"indicators.ensemble registered: {artifact.path}")
-    table.add_column("dev split (never test)")
-    table.add_column("macro-F1", justify="right")
-    table.add_row("rules alone (indicators.rules.v1)", f"{metrics['dev_macro_f1_rules']:.3f}")
-    for mode, figures in metrics["modes"].items():
-        table.add_row(f"TF-IDF {mode}, tuned thresholds", f"{figures['dev_macro_f1_tuned']:.3f}")
-    table.add_row(f"ensemble (TF-IDF {metrics['mode']} + rules)",
-                  f"{metrics['dev_macro_f1_ensemble']:.3f}")
-    Console().print(table)
-    Console().print(f"risk thresholds: high >= {metrics['risk_thresholds']['high']:.2f}, "
-                    f"medium >= {metrics['risk_thresholds']['medium']:.2f}; "
-                    f"model sha256 {artifact.meta.sha256}")
+    _print_result(result)
     if transformer is not None:
         from corpora.corpus import load_corpus, read_splits
         from models.transformer.training import train_transformer_from_corpus
@@ -88,3 +89,33 @@ def train(
                 transformer, [ads[i] for i in splits["train"]], [ads[i] for i in splits["dev"]],
                 settings.home, epochs=epochs, batch_size=batch_size)
         Console().print(f"indicators.transformer registered: {done.path}")
+
+
+def _print_result(result: RetrainResult) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from evaluation.promotion import comparison_rows
+
+    report = result.report.report
+    verdict = report["verdict"]
+    table = Table(title=f"{report['model']} {report['candidate']} (candidate) vs "
+                        f"{report['default'] or 'no default'}: micro-F1 on held-out sets")
+    for column in ("set", "lang", "gold", "candidate", "default"):
+        table.add_column(column, justify="left" if column in ("set", "lang") else "right")
+    for row in comparison_rows(report):
+        table.add_row(row["set"], row["lang"], str(row.get("support", "")),
+                      *("–" if row[k] is None else f"{row[k]:.3f}"
+                        for k in ("candidate", "default")))
+    console = Console()
+    console.print(table)
+    metrics = result.candidate.meta.metrics
+    console.print(f"dev macro-F1 of the candidate: rules alone "
+                  f"{metrics['dev_macro_f1_rules']:.3f}, ensemble "
+                  f"{metrics['dev_macro_f1_ensemble']:.3f}; trained on "
+                  + ", ".join(f"{n} {s}" for s, n in report["training"]["by_source"].items()))
+    console.print(("PROMOTED to default: " if result.promoted else "REFUSED (the default "
+                   "stays): ") + verdict["reason"])
+    for worse in verdict["worse"]:
+        console.print(f"  worse: {worse}")
+    console.print(f"report: {result.report.html_path}")

@@ -1,0 +1,303 @@
+"""Retrain the ensemble on the seed corpus plus people's labels, score it against the
+default model on held-out sets, register it, and make it the default only through the
+promotion gate (evaluation.promotion). Promotions and rollbacks by hand go through here
+too, so every change of the model registry (models.artifact_registry) writes its audit
+row in the store, in the same step.
+
+The training set (`build_training_set`):
+- train: the corpus's train split, plus the store's labels (annotation.learning.corrections)
+  outside the review sample. A label on a seed train ad replaces the seed label (and is
+  never in the review sample); a label on an ad whose id or text is in the corpus's dev
+  or test split is left out.
+- dev: the corpus's dev split (thresholds are chosen there, as always).
+- evaluation: the corpus's test split of each wave, and the review sample.
+Each training row keeps its provenance in the artifact's `training.jsonl` (ids, labels,
+text hashes and where the label came from; no ad text).
+
+The flow `train-indicators` and `centinela train` both call `retrain` (or its steps).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from annotation.learning.corrections import (
+    REVIEW_SAMPLE_SHARE,
+    Correction,
+    CorrectionSet,
+    load_corrections,
+    split_review_sample,
+)
+from annotation.store import Store
+from annotation.store.audit import record_audit
+from corpora import corpus as corpus_module
+from corpora.corpus import SEED_DIR, SPLIT_NAMES
+from corpora.records import LabelledAd, hash_text, utc_now
+from corpora.taxonomy import load_taxonomy
+from evaluation.promotion import TOLERANCE, HitCounts, cell_scores, count_hits, decide, \
+    render_html
+from evaluation.report import ReportFiles
+from models.artifact_registry import ModelRegistry, RegistryChange
+from models.artifacts import Artifact, models_root
+from models.ensemble.store import ENSEMBLE_NAME
+
+MODEL = ENSEMBLE_NAME
+SCHEMA = "centinela.retrain.v1"
+REVIEW_SET = "review-sample"
+
+Row = LabelledAd | Correction
+
+
+@dataclass(frozen=True)
+class TrainingSet:
+    """What a retrain learns from and is judged on."""
+
+    train: list[Row]
+    dev: list[LabelledAd]
+    tests: dict[str, list[LabelledAd]]  # "test-wave-1": ...
+    review: list[Correction]
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def provenance(self, row: Row) -> dict[str, Any]:
+        if isinstance(row, Correction):
+            return row.provenance
+        return {"source": "seed", "batch": row.id.rsplit("-", 1)[0]}
+
+    def manifest(self) -> list[dict[str, Any]]:
+        """One row per training and dev ad: id, split, labels, text hash and provenance."""
+        return [{"id": row.id, "split": split, "lang": row.lang,
+                 "indicators": sorted(row.indicators), "risk": row.risk,
+                 "text_sha256": hash_text(row.text), "provenance": self.provenance(row)}
+                for split, rows in (("train", self.train), ("dev", self.dev)) for row in rows]
+
+    def by_source(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for row in self.train:
+            source = self.provenance(row)["source"]
+            counts[source] = counts.get(source, 0) + 1
+        return dict(sorted(counts.items()))
+
+    def evaluation_sets(self) -> dict[str, list[Row]]:
+        sets: dict[str, list[Row]] = {name: list(ads) for name, ads in self.tests.items() if ads}
+        if self.review:
+            sets[REVIEW_SET] = list(self.review)
+        return sets
+
+
+def build_training_set(corrections: CorrectionSet, corpus_root: Path = SEED_DIR,
+                       splits_path: Path | None = None,
+                       review_share: float = REVIEW_SAMPLE_SHARE) -> TrainingSet:
+    """The seed corpus's splits plus the store's labels (module docstring). Raises
+    CorpusError naming what is missing when the splits name ads the corpus lacks."""
+    corpus_root = Path(corpus_root)
+    splits = corpus_module.read_splits(Path(splits_path) if splits_path
+                                       else corpus_root / "splits.json")
+    corpus = corpus_module.load_corpus(corpus_root)
+    if gaps := corpus.gaps([i for name in SPLIT_NAMES for i in splits.ids[name]]):
+        raise corpus_module.CorpusError(f"cannot train: {gaps}")
+    ads = {ad.id: ad for ad in corpus.ads}
+    train = {i: ads[i] for i in splits.ids["train"]}
+    dev = [ads[i] for i in splits.ids["dev"]]
+    tests = {f"test-wave-{wave}": [ads[i] for i in splits.split_ids("test", wave)]
+             for wave in splits.waves}
+    held = dev + [ad for wave in tests.values() for ad in wave]
+    held_ids, held_texts = {ad.id for ad in held}, {hash_text(ad.text) for ad in held}
+    skipped = dict(corrections.skipped)
+    usable = []
+    for row in corrections.rows:
+        if row.id in held_ids or hash_text(row.text) in held_texts:
+            skipped["ad of the corpus's dev or test split"] = \
+                skipped.get("ad of the corpus's dev or test split", 0) + 1
+        else:
+            usable.append(row)
+    # A label on a seed train ad replaces its seed label and is trained on: its text is
+    # in the training set anyway, so it could not serve the review sample.
+    relabelled = [row for row in usable if row.id in train]
+    learn, review = split_review_sample([row for row in usable if row.id not in train],
+                                        review_share)
+    rows: dict[str, Row] = dict(train)
+    for row in relabelled + learn:
+        rows[row.id] = row
+    return TrainingSet(list(rows.values()), dev, tests, review, skipped)
+
+
+def train_candidate(data: TrainingSet, home: Path,
+                    report: Callable[[str], None] | None = None) -> Artifact:
+    """Fit the ensemble on `data.train`, tune on `data.dev`, register it (not default)."""
+    from models.ensemble.store import register_trained
+    from models.ensemble.train import train_ensemble
+
+    say = report or (lambda message: print(message, file=sys.stderr))
+    result = train_ensemble(data.train, data.dev, load_taxonomy().ids, _rules(), report=say)
+    ensemble, _ = register_trained(result, models_root(home), data.manifest())
+    return ensemble
+
+
+def _rules():
+    """The rules detector, built once per process (it takes seconds)."""
+    from models.registry import shared_detector
+
+    return shared_detector("indicators.rules.v1")
+
+
+def default_model(home: Path) -> Artifact | None:
+    """The ensemble the detectors use now, recorded as the default if it was implicit
+    (call it before registering a candidate, which would otherwise be the latest)."""
+    return ModelRegistry(models_root(home)).pin_default(MODEL)
+
+
+def compare(candidate: Artifact, default: Artifact | None, data: TrainingSet,
+            tolerance: float = TOLERANCE) -> dict[str, Any]:
+    """Score both models on the same held-out sets and apply the gate: the JSON report."""
+    from models.ensemble.detector import EnsembleDetector
+    from models.ensemble.store import load_ensemble_model
+
+    taxonomy = load_taxonomy()
+    sets = data.evaluation_sets()
+    counts: dict[str, HitCounts] = {}
+    for role, artifact in (("candidate", candidate), ("default", default)):
+        if artifact is not None:
+            detector = EnsembleDetector(load_ensemble_model(artifact), artifact.meta.sha256,
+                                        _rules(), taxonomy)
+            counts[role] = count_hits(detector, sets, taxonomy)
+    verdict = decide(counts["candidate"], counts.get("default"), taxonomy, tolerance)
+    return {
+        "schema": SCHEMA, "created_at": utc_now().isoformat(timespec="seconds"),
+        "model": MODEL, "candidate": candidate.meta.version,
+        "default": default.meta.version if default else None,
+        "sets": {name: [row.id for row in rows] for name, rows in sets.items()},
+        "counts": counts,
+        "scores": {role: ({**{name: cell_scores(counts[role], taxonomy, [name]) for name in sets},
+                           "pooled": cell_scores(counts[role], taxonomy)}
+                          if role in counts else None) for role in ("candidate", "default")},
+        "verdict": verdict.to_dict(),
+        "training": {"rows": len(data.train), "dev": len(data.dev),
+                     "by_source": data.by_source(), "skipped": data.skipped,
+                     "candidate_training_data_sha256": candidate.meta.training_data_sha256},
+    }
+
+
+def write_retrain_report(report: Mapping[str, Any], out_dir: Path) -> ReportFiles:
+    """`<out_dir>/retrain-<candidate version>.json` and `.html`."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"retrain-{report['candidate']}"
+    json_path, html_path = out_dir / f"{stem}.json", out_dir / f"{stem}.html"
+    json_path.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n",
+                         encoding="utf-8")
+    html_path.write_text(render_html(report), encoding="utf-8")
+    return ReportFiles(json_path, html_path, dict(report))
+
+
+# --- registry changes, audited -----------------------------------------------------------
+
+@contextmanager
+def _audited(store: Store, registry: ModelRegistry,
+             change: RegistryChange | None) -> Iterator[Any]:
+    """A transaction for the audit rows; the registry change is applied last inside it and
+    undone if the transaction then fails, so the file and the audit log agree."""
+    applied = False
+    try:
+        with store.begin() as session:
+            yield session
+            session.flush()
+            if change is not None:
+                registry.apply(change)
+                applied = True
+    except BaseException:
+        if applied and change is not None:
+            registry.undo(change)
+        raise
+
+
+def _target(name: str) -> str:
+    return f"model:{name}"
+
+
+def conclude(store: Store, home: Path, candidate: Artifact, report: Mapping[str, Any],
+             files: ReportFiles, actor: str) -> RegistryChange | None:
+    """Record the candidate and the gate's verdict; promote it when the gate says so.
+    Audit rows: `model.register`, then `model.promote` or `model.refuse`."""
+    registry = ModelRegistry(models_root(home))
+    verdict = report["verdict"]
+    name, version = candidate.meta.name, candidate.meta.version
+    change = registry.plan_promote(name, version) if verdict["promote"] else None
+    decision = {"promote": verdict["promote"], "reason": verdict["reason"],
+                "default_before": report["default"], "report": str(files.html_path),
+                "decided_at": report["created_at"]}
+    with _audited(store, registry, change) as session:
+        record_audit(session, actor, "model.register", _target(name), after={
+            "version": version, "sha256": candidate.meta.sha256,
+            "training_data_sha256": candidate.meta.training_data_sha256,
+            "training": report["training"]["by_source"]})
+        record_audit(session, actor, "model.promote" if change else "model.refuse",
+                     _target(name), before={"default": report["default"]},
+                     after={"default": version if change else report["default"],
+                            "candidate": version, **verdict,
+                            "report": str(files.html_path)})
+    registry.record_decision(name, version, decision)
+    return change
+
+
+def promote(store: Store, home: Path, version: str, actor: str, reason: str,
+            name: str = MODEL) -> RegistryChange:
+    """Make a registered version the default by hand (audited `model.promote`)."""
+    registry = ModelRegistry(models_root(home))
+    change = registry.plan_promote(name, version)
+    with _audited(store, registry, change) as session:
+        record_audit(session, actor, "model.promote", _target(name),
+                     before={"default": change.previous},
+                     after={"default": change.version, "moved": list(change.moved),
+                            "reason": reason, "by_hand": True})
+    return change
+
+
+def rollback(store: Store, home: Path, actor: str, reason: str,
+             name: str = MODEL) -> RegistryChange:
+    """Make the previous default the default again (audited `model.rollback`)."""
+    registry = ModelRegistry(models_root(home))
+    change = registry.plan_rollback(name)
+    with _audited(store, registry, change) as session:
+        record_audit(session, actor, "model.rollback", _target(name),
+                     before={"default": change.previous},
+                     after={"default": change.version, "moved": list(change.moved),
+                            "reason": reason})
+    return change
+
+
+@dataclass(frozen=True)
+class RetrainResult:
+    candidate: Artifact
+    default_before: Artifact | None
+    promoted: bool
+    report: ReportFiles
+
+
+def retrain(store: Store, home: Path, *, corpus_root: Path = SEED_DIR,
+            splits_path: Path | None = None, review_share: float = REVIEW_SAMPLE_SHARE,
+            tolerance: float = TOLERANCE, out_dir: Path | None = None,
+            actor: str = "train-indicators",
+            report: Callable[[str], None] | None = None) -> RetrainResult:
+    """The whole retrain in one call (what `centinela train` runs without --flow)."""
+    say = report or (lambda message: print(message, file=sys.stderr))
+    with store.begin() as session:
+        corrections = load_corrections(session)
+    data = build_training_set(corrections, corpus_root, splits_path, review_share)
+    before = default_model(home)
+    candidate = train_candidate(data, home, say)
+    say("scoring the candidate and the default on the held-out sets")
+    compared = compare(candidate, before, data, tolerance)
+    files = write_retrain_report(compared, out_dir or reports_dir(home))
+    change = conclude(store, home, candidate, compared, files, actor)
+    return RetrainResult(candidate, before, change is not None, files)
+
+
+def reports_dir(home: Path) -> Path:
+    return Path(home) / "reports"
+
