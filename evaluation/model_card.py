@@ -7,8 +7,8 @@ of the HTML report and of the review app (`card_html`).
     save_model_card(report, home / "model-cards")  # <dir>/<sha256>/MODEL_CARD.md + JSON
 
 `save_model_card` also writes the card into the model's registered artifact folder when
-it has one (models.artifacts), so that every registered model that was evaluated carries
-its card. Numbers are shown with three decimals; 95% bootstrap intervals in brackets.
+one has the model's sha256 in its meta.json (models.artifacts); a model whose sha256
+combines several parts (the ensemble: artifact and rules) keeps its card by sha256 only. Numbers are shown with three decimals; 95% bootstrap intervals in brackets.
 """
 
 from __future__ import annotations
@@ -100,13 +100,11 @@ def save_model_card(report: dict[str, Any], cards_dir: Path | None,
         (folder / CARD_FILE).write_text(card, encoding="utf-8")
         (folder / CARD_HTML_FILE).write_text(card_html(report), encoding="utf-8")
         written.append(folder / CARD_FILE)
-    if models_root is not None:
-        artifact = Path(models_root) / model["name"] / model["version"]
-        meta = artifact / "meta.json"
-        if meta.is_file() and json.loads(meta.read_text(encoding="utf-8")).get(
-                "sha256") == model["sha256"]:
-            (artifact / CARD_FILE).write_text(card, encoding="utf-8")
-            written.append(artifact / CARD_FILE)
+    if models_root is not None:  # <root>/<name>/<artifact version>/meta.json
+        for meta in sorted((Path(models_root) / model["name"]).glob("*/meta.json")):
+            if json.loads(meta.read_text(encoding="utf-8")).get("sha256") == model["sha256"]:
+                (meta.parent / CARD_FILE).write_text(card, encoding="utf-8")
+                written.append(meta.parent / CARD_FILE)
     return written
 
 

@@ -138,3 +138,21 @@ def test_the_review_app_links_the_card_from_every_assessment(
     assert "Out of scope and refused uses" in card.text and MODEL.sha256 in card.text
     missing = client.get(f"/models/{'0' * 64}/card")
     assert missing.status_code == 404 and "No model card yet" in missing.text
+
+
+def test_a_registered_model_gets_its_card_in_its_folder(tmp_path: Path, corpus_root: Path  # noqa: F811
+                                                        ) -> None:
+    from evaluation.model_card import save_model_card
+
+    files = run_evaluation("plain.keywords.v1", split="dev", out_dir=tmp_path / "out",
+                           corpus_root=corpus_root, real_ads_dir=None,
+                           detectors=[(build_keyword_detector(), "model")])
+    [result] = files.report["detectors"].values()
+    root = tmp_path / "models"
+    mine, other = root / result["model"]["name"] / "20261204T1", root / result["model"]["name"] / "2"
+    for folder, sha in ((mine, result["model"]["sha256"]), (other, "f" * 64)):
+        folder.mkdir(parents=True)
+        (folder / "meta.json").write_text(json.dumps({"sha256": sha}), encoding="utf-8")
+    written = save_model_card(files.report, None, root)
+    assert written == [mine / "MODEL_CARD.md"] and not (other / "MODEL_CARD.md").exists()
+    assert written[0].read_text(encoding="utf-8") == files.card_path.read_text(encoding="utf-8")
