@@ -284,13 +284,19 @@ def release_claims(session: Session, reviewer: str) -> int:
     return len(released)
 
 
-def decide(session: Session, decision: ReviewDecision, *, now: datetime | None = None) -> None:
+def decide(session: Session, decision: ReviewDecision, *,
+           now: datetime | None = None) -> str | None:
     """Append a reviewer's decision on a queued ad and set the item's state from it.
 
     Raises LeaseHeldError when another reviewer holds an unexpired lease on the item, and
     QueueError when the ad is not in the queue; nothing is stored then. The decision is
     audited (before: the previous decision) and the reviewer's lease ends; a closed case
     opens again (annotation.retention.close_case).
+
+    When the source sent a new text while the reviewer read the old one, the item has
+    moved to that revision: the decision is kept on the text the reviewer decided on, the
+    revision stays open (its text was not reviewed), and its id is returned so that the
+    caller can show it. Otherwise returns None.
     """
     now = now or utc_now()
     changed = session.execute(
@@ -305,9 +311,14 @@ def decide(session: Session, decision: ReviewDecision, *, now: datetime | None =
         holder = session.execute(select(QueueItemRow.lease_owner)
                                  .where(QueueItemRow.ad_id == decision.ad_id)).first()
         if holder is None:
-            raise QueueError(f"ad {decision.ad_id!r} is not in the review queue")
+            revision = _queued_revision(session, decision.ad_id)
+            if revision is None:
+                raise QueueError(f"ad {decision.ad_id!r} is not in the review queue")
+            append_review_decision(session, decision)
+            return revision
         raise LeaseHeldError(f"ad {decision.ad_id!r} is being reviewed by {holder[0]}")
     append_review_decision(session, decision)
+    return None
 
 
 def load_review(session: Session, ad_id: str) -> AdReview | None:
@@ -407,6 +418,18 @@ def _revision_sources(session: Session, ad_ids: Iterable[str]) -> dict[str, tupl
         found.update((row_id, (source, number)) for row_id, source, number in
                      session.execute(query))
     return found
+
+
+def _queued_revision(session: Session, ad_id: str) -> str | None:
+    """The queued row of another text of the same ad (its first text or a revision), if
+    `ad_id` itself is not queued because its item moved to that text."""
+    first = session.scalar(select(func.coalesce(AdRow.revision_of, AdRow.id))
+                           .where(AdRow.id == ad_id))
+    if first is None:
+        return None
+    return session.scalar(
+        select(QueueItemRow.ad_id).join(AdRow, AdRow.id == QueueItemRow.ad_id)
+        .where(or_(AdRow.id == first, AdRow.revision_of == first), AdRow.id != ad_id))
 
 
 def _move_to_revisions(session: Session, revisions: Mapping[str, tuple[str, int]],

@@ -4,11 +4,12 @@ PostgreSQL."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from annotation.intake import ScanTally, store_batch
 from annotation.linking import prepare_ads
-from annotation.queue import decide, list_queue, load_review
+from annotation.queue import QueueError, claim_next, decide, list_queue, load_review
 from annotation.store import (
     Store,
     find_latest_revisions,
@@ -141,3 +142,31 @@ def test_a_flagged_revision_of_an_unflagged_ad_enters_the_queue(store: Store) ->
         link = session.get(AdLinkRow, "co-1@v2")
         assert link.duplicate_of == "co-1"  # linked as a near-duplicate of its first text
         assert [item.ad_id for item in list_queue(session).items] == ["co-1@v2"]
+
+
+def test_a_decision_on_a_text_revised_meanwhile_is_kept_and_the_revision_stays_open(
+        store: Store) -> None:
+    scan_batch(store, [make_ad("mx-1", PASSPORT)])
+    with store.begin() as session:
+        assert claim_next(session, "ana") == "mx-1"
+    # While ana reads the first text, the source sends a new one: the item moves to it.
+    scan_batch(store, [make_ad("mx-1", PASSPORT_AGAIN)])
+    with store.begin() as session:
+        revision = decide(session, ReviewDecision(ad_id="mx-1", reviewer="ana",
+                                                  decision="confirm", note="leído"))
+    assert revision == "mx-1@v2"
+    with store.begin() as session:
+        # ana's decision is kept on the text she read, and audited ...
+        assert [(d.decision, d.note) for d in load_review(session, "mx-1").decisions] == [
+            ("confirm", "leído")]
+        assert [e.target for e in list_audit(session) if e.action == "review.decide"] == [
+            "ad:mx-1"]
+        # ... and the new text, which nobody has read, stays open for review.
+        [item] = list_queue(session).items
+        assert (item.ad_id, item.state) == ("mx-1@v2", "open")
+        assert load_review(session, "mx-1@v2").decisions == []
+        assert decide(session, ReviewDecision(ad_id="mx-1@v2", reviewer="ana",
+                                              decision="dismiss")) is None
+        with pytest.raises(QueueError):
+            decide(session, ReviewDecision(ad_id="no-such-ad", reviewer="ana",
+                                           decision="dismiss"))

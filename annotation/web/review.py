@@ -105,12 +105,14 @@ def decide_ad(request: Request, ad_id: str,
                        if str(key).startswith("spans-") and str(key)[len("spans-"):]
                        in form.getlist("keep")},
                 risk=str(form.get("set_risk") or "") or None, note=str(form.get("note", "")))
-            decide(session, decision)
+            revision = decide(session, decision)
     except DecisionError as exc:
         return _render_ad(request, login, ad_id, filters, error=str(exc), status_code=400,
                           form=form)
     except LeaseHeldError as exc:
         return _render_ad(request, login, ad_id, filters, error=str(exc), status_code=409)
+    if revision is not None:
+        return _go_to(revision, filters, notice="revised")
     with store.begin() as session:
         next_id = claim_next(session, login.user.name, filters)
     return _go_to(next_id, filters, notice="decided")

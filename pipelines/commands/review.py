@@ -189,12 +189,15 @@ def decide_(
                     spans[indicator.strip()] = parse_offsets(offsets)
                 made = build_decision(review, user, decision, add=add or [],
                                       remove=remove or [], spans=spans, risk=risk, note=note)
-                decide(session, made)
+                revision = decide(session, made)
         except (DecisionError, QueueError) as exc:
             typer.echo(f"Error: {exc}", err=True)
             raise typer.Exit(1) from None
     typer.echo(f"{made.decision} recorded for {ad_id}: "
                f"{', '.join(made.indicators or []) or 'no indicators'}, risk {made.risk}.")
+    if revision is not None:
+        typer.echo("The source has since sent a new text of this ad: "
+                   f"{printable(revision)} is open for review.")
 
 
 @queue_app.command("close")
