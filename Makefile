@@ -27,7 +27,7 @@ run: install
 	$(BIN)/centinela scan corpora/sample/ads.jsonl
 
 test: install-dev
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 bench: install
 	$(BIN)/centinela bench
