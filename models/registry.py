@@ -16,6 +16,7 @@ from models.detector import Detector
 
 DETECTORS: dict[str, str] = {
     "indicators.rules.v1": "models.rules.detector:build_rules_detector",
+    "indicators.rules.v2": "models.rules.detector:build_rules_v2_detector",
     "indicators.tfidf.v1": "models.ensemble.detector:build_tfidf_detector",
     "indicators.ensemble.v1": "models.ensemble.detector:build_ensemble_detector",
     "indicators.transformer.v1": "models.transformer.detector:build_transformer_detector",
@@ -33,7 +34,7 @@ class UnknownDetectorError(KeyError):
 
 def available_detectors(home: Path | None = None) -> list[str]:
     """The registered detectors, then the learned rules versions published in `home`
-    (`indicators.rules.v2`, ...: models/rules/learned.py)."""
+    (`indicators.rules.v3`, ...: models/rules/learned.py)."""
     from models.rules.learned import published_versions
 
     return [*DETECTORS, *(f"indicators.rules.v{n}" for n in published_versions(home))]
@@ -54,7 +55,7 @@ def load_detector(name: str, **options: Any) -> Detector:
     """Build the detector registered as `name` (e.g. 'indicators.rules.v1')."""
     learned = _LEARNED_RULES.fullmatch(name)
     if name not in DETECTORS and learned and name in available_detectors(options.get("home")):
-        # indicators.rules.v2, v3...: versions trainers published (models/rules/learned.py)
+        # indicators.rules.v3, v4...: versions trainers published (models/rules/learned.py)
         from models.rules.learned import build_learned_rules_detector
 
         return build_learned_rules_detector(int(learned[1]), **options)

@@ -1,4 +1,12 @@
-"""Ad-level score and risk from the strength and combination of indicator hits."""
+"""Ad-level score and risk from the strength and combination of indicator hits.
+
+Besides the weighted score, two patterns make an ad `high` whatever its score (escalation),
+as an investigator would rate it: a *combination* the policy lists (paid travel to a
+destination with appearance, hostess or lodging terms: each part alone is medium at most),
+and a *strong indicator in a suspicious context* (a strong hit with at least
+`strong_with` other hits stronger than weak). A weak hit alone never makes `high`, nor do
+weak hits together: every escalation needs a hit stronger than weak.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +28,11 @@ class RiskPolicy(BaseModel):
 
     weights: dict[Strength, float]
     thresholds: dict[Risk, float]
+    # Each combination is a list of groups of indicator ids: one hit from every group
+    # makes the ad `high`.
+    combinations: list[list[list[str]]] = []
+    # A strong hit with at least this many other non-weak hits makes `high` (None: never).
+    strong_with: int | None = None
 
     @model_validator(mode="after")
     def _check(self) -> RiskPolicy:
@@ -31,6 +44,10 @@ class RiskPolicy(BaseModel):
             raise ValueError("thresholds need exactly high and medium")
         if not 0.0 < self.thresholds["medium"] <= self.thresholds["high"] <= 1.0:
             raise ValueError("thresholds must satisfy 0 < medium <= high <= 1")
+        if any(len(c) < 2 or not all(c) for c in self.combinations):
+            raise ValueError("a combination needs two or more non-empty groups of ids")
+        if self.strong_with is not None and self.strong_with < 0:
+            raise ValueError("strong_with must be 0 or more")
         return self
 
 
@@ -48,6 +65,22 @@ def combine_score(hits: list[IndicatorHit], policy: RiskPolicy) -> float:
     return round(1.0 - keep, 4)
 
 
+def escalates(hits: list[IndicatorHit], policy: RiskPolicy) -> bool:
+    """Whether the hits form a listed combination or a strong hit in a suspicious
+    context; never with weak hits only."""
+    if not any(h.strength != "weak" for h in hits):
+        return False
+    found = {h.id for h in hits}
+    if any(all(found & set(group) for group in combination)
+           for combination in policy.combinations):
+        return True
+    if policy.strong_with is None:
+        return False
+    strong = [h for h in hits if h.strength == "strong"]
+    others = [h for h in hits if h.strength != "weak"]
+    return bool(strong) and len(others) - 1 >= policy.strong_with
+
+
 def risk_from_score(score: float, hits: list[IndicatorHit], policy: RiskPolicy) -> Risk:
     """The risk level of a score; `high` needs a hit stronger than weak."""
     if score >= policy.thresholds["high"] and any(h.strength != "weak" for h in hits):
@@ -58,6 +91,9 @@ def risk_from_score(score: float, hits: list[IndicatorHit], policy: RiskPolicy) 
 
 
 def score_risk(hits: list[IndicatorHit], policy: RiskPolicy) -> tuple[float, Risk]:
-    """(score, risk) of an ad from its hits."""
+    """(score, risk) of an ad from its hits; an escalated ad is `high` with a score of at
+    least the `high` threshold, so rankings agree with risk."""
     score = combine_score(hits, policy)
+    if escalates(hits, policy):
+        return max(score, policy.thresholds["high"]), "high"
     return score, risk_from_score(score, hits, policy)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,7 +13,7 @@ import numpy as np
 from corpora.normalize import normalize_text
 from corpora.records import Ad, Assessment, Evidence, IndicatorHit, ModelRef
 from corpora.taxonomy import Taxonomy, load_taxonomy
-from models.artifacts import models_root
+from models.artifacts import cache_root, models_root
 from models.detector import Detector
 from models.ensemble.combine import combine_probabilities, risk_level, risk_score, rule_matrix
 from models.ensemble.store import (
@@ -26,8 +27,8 @@ from models.ensemble.store import (
     train_default_models,
 )
 from models.explain import explain_hits
-from models.risk import load_risk_policy
-from models.rules.detector import RulesDetector, build_rules_detector
+from models.risk import escalates, load_risk_policy
+from models.rules.detector import RulesDetector
 
 
 def _tfidf_evidence(tfidf, ad: Ad, labels: Sequence[int]) -> dict[int, list[Evidence]]:
@@ -108,6 +109,8 @@ class EnsembleDetector(Detector):
         out = []
         for ad, hits, score in zip(ads, hits_per_ad, scores, strict=True):
             score = 0.0 if not hits else round(float(np.clip(score, 0.0, 1.0)), 4)
+            if escalates(hits, self.risk_policy):  # a combination the policy rates high
+                score = max(score, math.ceil(float(model.risk_high) * 1e4) / 1e4)
             out.append(Assessment(
                 ad_id=ad.id, lang=ad.lang, score=score, hits=hits,
                 risk=risk_level(score, hits, model.risk_high, model.risk_medium),
@@ -162,9 +165,10 @@ def build_ensemble_detector(home: Path | None = None, artifact: Path | None = No
         print(f"no trained ensemble under {root}: training one from the bundled corpus "
               "(once, about a minute)", file=sys.stderr)
         found = train_default_models(root)
-    return EnsembleDetector(load_ensemble_model(found), found.meta.sha256,
-                            build_rules_detector(home=home),
-                            load_taxonomy())
+    model = load_ensemble_model(found)
+    rules = RulesDetector(load_taxonomy(), load_risk_policy(),
+                          version=getattr(model, "rules_version", "1"), cache_dir=cache_root(home))
+    return EnsembleDetector(model, found.meta.sha256, rules, load_taxonomy())
 
 
 def build_tfidf_detector(home: Path | None = None, artifact: Path | None = None) -> TfidfDetector:

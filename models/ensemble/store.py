@@ -21,6 +21,10 @@ from models.artifact_registry import ModelRegistry
 from models.ensemble.train import EnsembleModel, TrainingResult
 
 ENSEMBLE_NAME = "indicators.ensemble"
+# The rules version the ensemble is trained with (a trained ensemble loads the version it
+# was trained with). Version 2 adds the vocabulary of real offers (patterns/vocabulary/):
+# dev macro-F1 of the ensemble 0.881 with it, 0.880 with version 1.
+TRAINING_RULES_VERSION = "2"
 TFIDF_NAME = "indicators.tfidf"
 VERSION = "1"
 
@@ -47,7 +51,8 @@ def register_trained(result: TrainingResult, root: Path,
     ensemble = save_artifact(
         root, ENSEMBLE_NAME, tag, write_ensemble,
         training_data_sha256=result.data_sha256, metrics=result.metrics,
-        config={"version": VERSION, "rules_sha256": result.model.rules_sha256},
+        config={"version": VERSION, "rules_sha256": result.model.rules_sha256,
+                "rules_version": result.model.rules_version},
     )
     tfidf = save_artifact(
         root, TFIDF_NAME, tag, lambda folder: save_skops(result.model.tfidf, folder / "tfidf.skops"),
@@ -87,7 +92,8 @@ def train_default_models(root: Path, report=None) -> Artifact:
     from corpora.corpus import CorpusError, load_corpus, read_splits
     from corpora.taxonomy import load_taxonomy
     from models.ensemble.train import train_ensemble
-    from models.rules.detector import build_rules_detector
+    from models.rules.detector import RulesDetector
+    from models.risk import load_risk_policy
 
     say = report or (lambda message: print(message, file=sys.stderr))
     corpus = load_corpus()
@@ -96,6 +102,8 @@ def train_default_models(root: Path, report=None) -> Artifact:
     if gaps := corpus.gaps([*splits["train"], *splits["dev"]]):
         raise CorpusError(f"cannot train: {gaps}")
     result = train_ensemble([ads[i] for i in splits["train"]], [ads[i] for i in splits["dev"]],
-                            load_taxonomy().ids, build_rules_detector(), report=say)
+                            load_taxonomy().ids,
+                            RulesDetector(load_taxonomy(), load_risk_policy(),
+                                          version=TRAINING_RULES_VERSION), report=say)
     ensemble, _ = register_trained(result, root)
     return ensemble

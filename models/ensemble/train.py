@@ -31,6 +31,7 @@ class EnsembleModel:
     risk_high: float
     risk_medium: float
     rules_sha256: str
+    rules_version: str = "1"  # the rules version it was trained with (and loads)
 
 
 @dataclass
@@ -138,6 +139,7 @@ def train_ensemble(train: Sequence[LabelledAd], dev: Sequence[LabelledAd], label
         labels=labels, tfidf=tfidf, rule_weights=rule_weights, thresholds=thresholds,
         tfidf_thresholds=tfidf_thresholds, risk_model=risk_model, risk_high=risk_high,
         risk_medium=risk_medium, rules_sha256=rules.ref.sha256,
+        rules_version=rules.ref.version,
     )
     assert set(classes) <= set(RISK_LEVELS)
     return TrainingResult(model=model, data_sha256=hash_training_data(train, dev),

@@ -1,8 +1,8 @@
 """The rules detector: pattern files matched over folded text, negation-aware, exact evidence.
 
-Per language: the pattern file compiles to rules (lexicon.py), `RuleMatcher` finds where
-they match (matcher.py) and `Scope` drops matches that are negated or ruled out by the
-words around them (scope.py). Offsets found on the folded clean text map back to the exact
+Per language: the pattern files of a rules version (`VERSIONS`) compile to rules
+(lexicon.py), `RuleMatcher` finds where they match (matcher.py) and `Scope` drops matches
+that are negated or ruled out by the words around them (scope.py). Offsets found on the folded clean text map back to the exact
 input text.
 """
 
@@ -20,13 +20,21 @@ from models.artifacts import cache_root
 from models.detector import Detector
 from models.nlp import blank
 from models.risk import RISK_POLICY_PATH, RiskPolicy, load_risk_policy
-from models.rules.lexicon import PATTERNS_DIR, Lexicon, Rule, cached_lexicon
+from models.rules.lexicon import PATTERNS_DIR, Lexicon, Rule, cached_lexicon, merge_lexicons
 from models.rules.matcher import RuleMatcher
 from models.rules.scope import AdTokens, Scope
 
 NAME = "indicators.rules"
 VERSION = "1"
 LANGS = ("es", "pt")
+# The pattern files of each rules version, per language, under the patterns folder. A
+# version is never edited in place: new vocabulary or phrases make a new version.
+VERSIONS: dict[str, tuple[str, ...]] = {
+    "1": ("{lang}.yaml",),
+    "2": ("{lang}.yaml", "vocabulary/{lang}.yaml"),  # + the vocabulary of real offers
+}
+# Learned versions (models/rules/learned.py) build on the latest shipped one.
+LATEST_SHIPPED = max(VERSIONS, key=int)
 
 Found = dict[str, list[tuple[int, int, float]]]
 
@@ -35,25 +43,34 @@ class LanguageRules:
     """One language's tokenizer, rules, matcher and scope."""
 
     def __init__(self, lang: str, taxonomy: Taxonomy, patterns_dir: Path,
+                 files: tuple[str, ...] = ("{lang}.yaml",),
                  extra: Mapping[str, Sequence[dict[str, Any]]] | None = None,
                  cache_dir: Path | None = None):
         self.nlp = blank(lang)
         from spacy.attrs import IDX, LOWER
 
         self._columns = [LOWER, IDX]  # per token: LOWER id, start char
-        path = patterns_dir / f"{lang}.yaml"
-        self.lexicon: Lexicon = cached_lexicon(lang, taxonomy, self.nlp.tokenizer, path,
-                                               cache_dir, extra)
+        names = [f.format(lang=lang) for f in files]
+        # each file compiled (and cached) on its own; `extra` (learned phrases) joins the
+        # base file's rules
+        self.lexicon: Lexicon = merge_lexicons(
+            [cached_lexicon(lang, taxonomy, self.nlp.tokenizer, patterns_dir / name, cache_dir,
+                            extra if n == 0 else None) for n, name in enumerate(names)], names)
         self.matcher = RuleMatcher(self.nlp, self.lexicon)
         self.scope = Scope(self.lexicon, self.nlp.vocab)
         strings = self.nlp.vocab.strings
         self._not_in_ad = {rule.key: frozenset(strings.add(w) for w in rule.not_in_ad)
                            for rule in self.matcher.rules.values() if rule.not_in_ad}
-        # rule key -> (rule, a veto ("unless:"), has country constraints, its not_in_ad ids)
+        # in_ad: one of these word-id tuples must be wholly in the ad
+        in_ad = {rule.key: tuple(tuple(strings.add(w) for w in words.split(" "))
+                                 for words in sorted(rule.in_ad))
+                 for rule in self.matcher.rules.values() if rule.in_ad}
+        # rule key -> (rule, a veto ("unless:"), has country constraints, its not_in_ad ids,
+        # its in_ad id tuples)
         self._rule_info = {
-            key: (rule, key.startswith("unless:"),
+            key: (rule, key.split("/")[-1].startswith("unless:"),
                   bool(rule.only_in_countries or rule.not_in_countries),
-                  self._not_in_ad.get(key))
+                  self._not_in_ad.get(key), in_ad.get(key))
             for key, rule in self.matcher.rules.items()}
 
     def find(self, texts: list[str], countries: list[str | None] | None = None,
@@ -82,9 +99,11 @@ class LanguageRules:
         vetoes: dict[str, list[Rule]] = {}
         keeps, walks = self.scope.keeps, matcher.walks
         for key, positions in plan.items():
-            rule, veto, by_country, not_in_ad = self._rule_info[key]
+            rule, veto, by_country, not_in_ad, in_ad = self._rule_info[key]
             if (by_country and not _country_ok(rule, country)) or (
-                    not_in_ad is not None and not not_in_ad.isdisjoint(present)):
+                    not_in_ad is not None and not not_in_ad.isdisjoint(present)) or (
+                    in_ad is not None and not any(all(w in present for w in words)
+                                                  for words in in_ad)):
                 continue
             if veto:
                 vetoes.setdefault(rule.indicator, []).append(rule)
@@ -131,25 +150,34 @@ def _merge(spans: list[tuple[int, int, float]]) -> list[tuple[int, int]]:
 
 
 class RulesDetector(Detector):
-    """`indicators.rules.v1`: high-precision patterns, exact evidence, no training data."""
+    """`indicators.rules.v<version>`: high-precision patterns, exact evidence, no training
+    data. Version 1 is the base pattern files; version 2 adds the vocabulary files."""
 
     def __init__(self, taxonomy: Taxonomy, risk_policy: RiskPolicy,
                  patterns_dir: Path = PATTERNS_DIR, *, version: str = VERSION,
+                 files: Sequence[str] | None = None,
                  extra: Mapping[str, Mapping[str, Sequence[dict[str, Any]]]] | None = None,
                  extra_files: Sequence[Path] = (), cache_dir: Path | None = None):
-        """`extra` adds rules per language and indicator (a learned version, with
-        `version` its number and `extra_files` the data they came from); `cache_dir`
-        keeps the compiled rules (see `models.rules.lexicon.cached_lexicon`)."""
+        """`files` are the pattern files (default: those of a shipped `version`); `extra`
+        adds rules per language and indicator (a learned version, with `version` its
+        number and `extra_files` the data they came from); `cache_dir` keeps the compiled
+        rules (see `models.rules.lexicon.cached_lexicon`)."""
+        if files is None and version not in VERSIONS:
+            raise ValueError(f"no rules version {version!r}; versions: {', '.join(VERSIONS)}")
+        files = tuple(files or VERSIONS[version])
         self.taxonomy = taxonomy
         self.risk_policy = risk_policy
         self.patterns_dir = patterns_dir
         self.version = version
-        self.languages = {lang: LanguageRules(lang, taxonomy, patterns_dir,
+        self.languages = {lang: LanguageRules(lang, taxonomy, patterns_dir, files,
                                               (extra or {}).get(lang), cache_dir)
                           for lang in LANGS}
         digest = hashlib.sha256()
-        for path in sorted(patterns_dir.glob("*.yaml")) + [RISK_POLICY_PATH, *extra_files]:
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        used = [patterns_dir / f.format(lang=lang) for f in files for lang in LANGS]
+        for path in sorted(used) + [RISK_POLICY_PATH, *extra_files]:
+            name = path.relative_to(patterns_dir) if path.is_relative_to(patterns_dir) \
+                else path.name
+            digest.update(str(name).encode() + b"\0" + path.read_bytes())
         digest.update(taxonomy.model_dump_json().encode())
         self._ref = ModelRef(name=NAME, version=version, sha256=digest.hexdigest())
 
@@ -190,3 +218,11 @@ def build_rules_detector(patterns_dir: Path | None = None, *,
     keeps them compiled (see `models.rules.lexicon.cached_lexicon`)."""
     return RulesDetector(load_taxonomy(), load_risk_policy(), patterns_dir or PATTERNS_DIR,
                          cache_dir=cache_root(home))
+
+
+def build_rules_v2_detector(patterns_dir: Path | None = None, *,
+                            home: Path | None = None) -> RulesDetector:
+    """Factory registered as `indicators.rules.v2`: v1's patterns and the vocabulary of
+    real offers (patterns/vocabulary/)."""
+    return RulesDetector(load_taxonomy(), load_risk_policy(), patterns_dir or PATTERNS_DIR,
+                         version="2", cache_dir=cache_root(home))

@@ -1,12 +1,12 @@
 """Rule data learned from trainers: phrases accepted on the new-wording page, published as
-a new rules version, `indicators.rules.v2`, `v3`, ...
+a new rules version after the shipped ones (`indicators.rules.v1` and `v2`): `v3`, `v4`...
 
 A version is one YAML file, `<CENTINELA_HOME>/rules/indicators.rules.v<N>.yaml`, written
 once and never edited (a change is the next version). It holds every phrase published so
 far, each with its provenance: who accepted it for which indicator and when, the ads it
 was found in (ids only, never their text), its G2 and the version it first appeared in.
-The detector `indicators.rules.v<N>` is the shipped pattern files (`indicators.rules.v1`,
-`patterns/<lang>.yaml`) plus these phrases, each a `phrase:` rule of its indicator, with
+The detector `indicators.rules.v<N>` is the latest shipped version's pattern files
+(`models.rules.detector.VERSIONS`) plus these phrases, each a `phrase:` rule of its indicator, with
 the same negation handling as every rule.
 
 `publish` checks a new version before keeping it: the file must load, and each new phrase
@@ -28,10 +28,10 @@ import yaml
 from corpora.records import Ad
 from corpora.taxonomy import load_taxonomy
 from models.artifacts import cache_root, default_home
-from models.rules.detector import LANGS, NAME, VERSION, RulesDetector
+from models.rules.detector import LANGS, LATEST_SHIPPED, NAME, VERSIONS, RulesDetector
 from models.rules.lexicon import PATTERNS_DIR
 
-FIRST_LEARNED_VERSION = int(VERSION) + 1
+FIRST_LEARNED_VERSION = int(LATEST_SHIPPED) + 1
 _FILE = re.compile(rf"^{re.escape(NAME)}\.v(\d+)\.yaml$")
 
 
@@ -110,13 +110,15 @@ def extra_rules(learned: LearnedVersion) -> dict[str, dict[str, list[dict[str, A
 
 def build_learned_rules_detector(version: int, home: Path | None = None,
                                  patterns_dir: Path | None = None) -> RulesDetector:
-    """`indicators.rules.v<version>`: the shipped patterns plus that version's phrases."""
+    """`indicators.rules.v<version>`: the latest shipped patterns plus that version's
+    phrases."""
     from models.risk import load_risk_policy
 
     learned = load_version(version, home)
     return RulesDetector(load_taxonomy(), load_risk_policy(), patterns_dir or PATTERNS_DIR,
-                         version=str(version), extra=extra_rules(learned),
-                         extra_files=[learned.path], cache_dir=cache_root(home))
+                         version=str(version), files=VERSIONS[LATEST_SHIPPED],
+                         extra=extra_rules(learned), extra_files=[learned.path],
+                         cache_dir=cache_root(home))
 
 
 def publish(phrases: Sequence[LearnedPhrase], *, actor: str, home: Path | None = None,
@@ -128,7 +130,7 @@ def publish(phrases: Sequence[LearnedPhrase], *, actor: str, home: Path | None =
     versions = published_versions(home)
     previous = load_version(versions[-1], home).phrases if versions else []
     known = {p.phrase_id for p in previous}
-    version = (versions[-1] if versions else int(VERSION)) + 1
+    version = (versions[-1] if versions else int(LATEST_SHIPPED)) + 1
     new = [p for p in dict((p.phrase_id, p) for p in phrases).values() if p.phrase_id not in known]
     if not new:
         raise LearnedRulesError("no accepted phrase left to publish")
@@ -145,11 +147,11 @@ def publish(phrases: Sequence[LearnedPhrase], *, actor: str, home: Path | None =
     path = folder / f"{NAME}.v{version}.yaml"
     published_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     document = {
-        "name": NAME, "version": version, "base": f"{NAME}.v{VERSION}",
+        "name": NAME, "version": version, "base": f"{NAME}.v{LATEST_SHIPPED}",
         "published_by": actor, "published_at": published_at,
         "phrases": [{k: v for k, v in asdict(p).items() if k != "examples"} for p in stamped],
     }
-    header = (f"# {NAME}.v{version}: the shipped patterns ({NAME}.v{VERSION}) plus phrases "
+    header = (f"# {NAME}.v{version}: the shipped patterns ({NAME}.v{LATEST_SHIPPED}) plus phrases "
               "trainers accepted.\n# Written by `centinela wording publish`; never edit it: "
               "publishing again writes the next version.\n")
     try:

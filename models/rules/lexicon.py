@@ -32,18 +32,29 @@ Compiling takes seconds (YAML, lemma tables, pattern validation), so `cached_lex
 keeps each compiled file as JSON in the data folder, keyed by the sha256 of the pattern
 file, the taxonomy's ids, this compiler's source and the spaCy and spacy-lookups-data
 versions: a change to any of them compiles afresh.
+
+Word lists (the `lists` section) keep vocabulary as data: `{LIST: name}` in a pattern
+token matches any entry of the list, an entry of several words as that many tokens. A list
+keyed by ISO country codes (`"ES PT": [euros]`, a gazetteer of destinations) makes one rule
+per key that does not apply in those countries, so "trabajo en España" is no work abroad in
+Spain. `EXCEPT: [...]` removes forms from a token (a LEMMA's "pagas": you pay). A rule's
+`in_ad` (words, "several words" or "@list") keeps it only in ads that hold one of them
+anywhere (every word of a several-word entry): the context that makes an everyday phrase
+("buen sueldo") part of a suspicious offer. `merge_lexicons` joins the lexicons of several
+files (a rules version made of a base file and vocabulary files).
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import os
 import re
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -56,7 +67,8 @@ from corpora.yamlload import SafeLoader
 
 PATTERNS_DIR = Path(__file__).with_name("patterns")
 _ALLOWED_RULE_KEYS = {"phrase", "pattern", "negatable", "not_preceded_by", "not_followed_by",
-                      "not_in_ad", "not_in_countries", "only_in_countries", "score", "note"}
+                      "not_in_ad", "in_ad", "not_in_countries", "only_in_countries", "score",
+                      "note"}
 _NEGATABLE = {True: "true", False: "false", "true": "true", "false": "false", "before": "before"}
 _DEFAULT_MULTIPLIERS = {"mil": 1000.0, "k": 1000.0}
 
@@ -107,6 +119,8 @@ class Rule:
     not_preceded_by: frozenset[str] = frozenset()
     not_followed_by: frozenset[str] = frozenset()
     not_in_ad: frozenset[str] = frozenset()  # words that, anywhere in the ad, drop the rule
+    # words (several words joined by a space) of which one must be in the ad, when given
+    in_ad: frozenset[str] = frozenset()
     not_in_countries: frozenset[str] = frozenset()  # ISO codes where the rule does not apply
     only_in_countries: frozenset[str] = frozenset()  # if set, the only countries where it does
 
@@ -202,9 +216,66 @@ class _Compiler:
         words = "|".join(sorted((re.escape(w) for w in self.number_words if " " not in w),
                                 key=len, reverse=True))
         self.amount_regex = _NUMBER_TOKEN + (f"|^(?:{words})$" if words else "")
+        self.conjugations = {fold_text(str(k)): [fold_text(str(e)) for e in v]
+                             for k, v in (data.get("conjugations") or {}).items()}
         self.multipliers = dict(_DEFAULT_MULTIPLIERS)
         for word, factor in (data.get("multipliers") or {}).items():
             self.multipliers[fold_text(str(word))] = float(factor)
+
+    def read_lists(self, data: dict, tokenizer) -> None:
+        """The `lists` section: name -> [(countries where the entry is local, its folded
+        tokens)]; a plain list has no countries."""
+        self.lists: dict[str, list[tuple[frozenset[str], tuple[str, ...]]]] = {}
+        lists = data.get("lists") or {}
+        if not isinstance(lists, dict):
+            raise PatternFileError(f"{self.where}: 'lists' must map list names to words")
+        for name, entries in lists.items():
+            by_country = entries.items() if isinstance(entries, dict) else [("", entries)]
+            out = []
+            for countries, words in by_country:
+                if not isinstance(words, list):
+                    raise PatternFileError(f"{self.where}: lists.{name} must hold word lists")
+                codes = frozenset(str(countries).upper().split())
+                for word in words:
+                    tokens = tuple(t.text for t in tokenizer(fold_text(str(word))))
+                    if tokens:
+                        out.append((codes, tokens))
+            self.lists[str(name)] = out
+
+    def list_variants(self, name: str) -> list[tuple[frozenset[str], list[dict[str, Any]]]]:
+        """One (countries, token specs) per country key and entry length of list `name`:
+        the entries of one key and length become that many tokens of word sets."""
+        if name not in self.lists:
+            raise ValueError(f"no list {name!r} in 'lists'")
+        groups: dict[tuple[frozenset[str], int], list[tuple[str, ...]]] = {}
+        for codes, tokens in self.lists[name]:
+            groups.setdefault((codes, len(tokens)), []).append(tokens)
+        return [(codes, [{"LOWER": {"IN": sorted({e[i] for e in entries})}}
+                         for i in range(length)])
+                for (codes, length), entries in sorted(groups.items(), key=lambda g: (
+                    sorted(g[0][0]), g[0][1]))]
+
+    def context_words(self, values: list[Any]) -> frozenset[str]:
+        """`in_ad` values: folded words or phrases (tokens joined by a space), `@list`
+        standing for every entry of that list."""
+        out: set[str] = set()
+        for value in map(str, values):
+            if value.startswith("@"):
+                if value[1:] not in self.lists:
+                    raise ValueError(f"no list {value[1:]!r} in 'lists'")
+                out.update(" ".join(tokens) for _, tokens in self.lists[value[1:]])
+            else:
+                out.update(self.words(value))
+        return frozenset(out)
+
+    def regular_forms(self, lemma: str) -> set[str]:
+        """Forms of a verb the lemma tables lack ("bancar"), from the file's `conjugations`
+        (infinitive ending -> endings of every person and tense); else the lemma alone."""
+        for ending, endings in self.conjugations.items():
+            if lemma.endswith(ending):
+                stem = lemma[: -len(ending)]
+                return {lemma} | {stem + e for e in endings}
+        return {lemma}
 
     def words(self, word: str) -> list[str]:
         folded = fold_text(word)
@@ -219,12 +290,16 @@ class _Compiler:
     def token(self, spec: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         words: set[str] = set()
+        excluded = {w for v in spec.get("EXCEPT", []) for w in self.words(str(v))}
         for key, value in spec.items():
+            if key == "EXCEPT":
+                continue
             if key == "LEMMA":
                 lemmas = value["IN"] if isinstance(value, dict) else [value]
                 for lemma in lemmas:
                     forms = self.lemma_forms.get(fold_text(lemma))
-                    words.update(forms or {fold_text(lemma)})
+                    words.update(forms if forms and len(forms) > 1
+                                 else self.regular_forms(fold_text(lemma)))
             elif key == "AGE":
                 low, high = value
                 for n in range(int(low), int(high) + 1):
@@ -253,6 +328,7 @@ class _Compiler:
                     out["LOWER"] = value  # e.g. {"REGEX": ...}
             else:
                 out[key] = value
+        words -= excluded
         if words:
             out["LOWER"] = {"IN": sorted(words)} if len(words) > 1 else next(iter(words))
         return out
@@ -322,6 +398,7 @@ def load_lexicon(lang: str, taxonomy: Taxonomy, tokenizer,
                     f"{where}: {section}.{indicator}: unknown indicator id; the taxonomy has "
                     f"{', '.join(taxonomy.ids)}")
     compiler = _Compiler(lang, data, where, _lemma_forms(lang, _needed_lemmas(data)))
+    compiler.read_lists(data, tokenizer)
     negation = data.get("negation") or {}
     lexicon = Lexicon(
         lang=lang,
@@ -343,11 +420,11 @@ def load_lexicon(lang: str, taxonomy: Taxonomy, tokenizer,
             if not isinstance(rules, list):
                 raise PatternFileError(f"{where}: {section}.{indicator} must be a list of rules")
             for n, rule in enumerate(rules, 1):
-                compiled = _compile_rule(compiler, tokenizer, indicator, section, n, rule)
-                if target is not None:
-                    target.append(compiled)
-                else:
-                    lexicon.unless.setdefault(indicator, []).append(compiled)
+                for compiled in _compile_rules(compiler, tokenizer, indicator, section, n, rule):
+                    if target is not None:
+                        target.append(compiled)
+                    else:
+                        lexicon.unless.setdefault(indicator, []).append(compiled)
     _validate_patterns(lexicon, tokenizer.vocab, where)
     return lexicon
 
@@ -446,26 +523,83 @@ def lexicon_from_json(data: dict[str, Any]) -> Lexicon:
     )
 
 
-_RULE_SETS = frozenset({"not_preceded_by", "not_followed_by", "not_in_ad", "not_in_countries",
-                        "only_in_countries"})
+_RULE_SETS = frozenset({"not_preceded_by", "not_followed_by", "not_in_ad", "in_ad",
+                        "not_in_countries", "only_in_countries"})
 
 
-def _compile_rule(compiler: _Compiler, tokenizer, indicator: str, section: str, n: int,
-                  rule: Any) -> Rule:
+def merge_lexicons(lexicons: list[Lexicon], names: list[str]) -> Lexicon:
+    """One lexicon from a base file's and further files' (a rules version): negation and
+    clause settings of the first, the rules of all (keys prefixed by `names[i]` after the
+    first so they stay unique), number words and multipliers of all."""
+    base, *more = lexicons
+    merged = replace(base, rules=list(base.rules), unless={k: list(v) for k, v in
+                                                           base.unless.items()},
+                     number_words=dict(base.number_words), multipliers=dict(base.multipliers))
+    for name, lexicon in zip(names[1:], more, strict=True):
+        merged.rules.extend(replace(r, key=f"{name}/{r.key}") for r in lexicon.rules)
+        for indicator, rules in lexicon.unless.items():
+            merged.unless.setdefault(indicator, []).extend(
+                replace(r, key=f"{name}/{r.key}") for r in rules)
+        merged.number_words.update(lexicon.number_words)
+        merged.multipliers.update(lexicon.multipliers)
+    return merged
+
+
+def _list_expansions(compiler: _Compiler, pattern: list[dict[str, Any]]
+                     ) -> list[tuple[frozenset[str], list[dict[str, Any]]]]:
+    """The token patterns a pattern with `LIST` tokens stands for, each with the countries
+    where it does not apply (a pattern without lists is itself, applying everywhere)."""
+    choices = []
+    for spec in pattern:
+        if "LIST" not in spec:
+            choices.append([(frozenset(), [spec])])
+            continue
+        if set(spec) != {"LIST"}:
+            raise ValueError("a LIST token takes no other key")
+        choices.append(compiler.list_variants(str(spec["LIST"])))
+    return [(frozenset().union(*(codes for codes, _ in combo)),
+             [token for _, tokens in combo for token in tokens])
+            for combo in itertools.product(*choices)]
+
+
+def _compile_rules(compiler: _Compiler, tokenizer, indicator: str, section: str, n: int,
+                   rule: Any) -> list[Rule]:
+    """The compiled rules of one rule of a file: one, or one per list variant."""
     label = f"{compiler.where}: {section}.{indicator} rule {n}"
-    compiler.start_rule()
     if not isinstance(rule, dict) or not rule.keys() <= _ALLOWED_RULE_KEYS \
             or ("phrase" in rule) == ("pattern" in rule):
         raise PatternFileError(f"{label}: a rule is a mapping with exactly one of "
                                f"'phrase' or 'pattern' (and optional negatable, score, note)")
-    if "phrase" in rule:
+    pattern = rule.get("pattern")
+    if "pattern" in rule and (not isinstance(pattern, list)
+                              or not all(isinstance(t, dict) for t in pattern)):
+        raise PatternFileError(f"{label}: 'pattern' must be a list of token mappings")
+    try:
+        variants = [(frozenset(), None)] if pattern is None else \
+            _list_expansions(compiler, pattern)
+        in_ad = compiler.context_words(rule.get("in_ad", []))
+    except ValueError as exc:
+        raise PatternFileError(f"{label}: {exc}") from exc
+    if not isinstance(rule.get("in_ad", []), list):
+        raise PatternFileError(f"{label}: 'in_ad' must be a list of words")
+    out = []
+    for v, (countries, tokens) in enumerate(variants):
+        compiled = _compile_rule(compiler, tokenizer, indicator, section, n, rule, tokens)
+        out.append(replace(compiled, key=compiled.key + (f".{v}" if len(variants) > 1 else ""),
+                           in_ad=in_ad,
+                           not_in_countries=compiled.not_in_countries | countries))
+    return out
+
+
+def _compile_rule(compiler: _Compiler, tokenizer, indicator: str, section: str, n: int,
+                  rule: dict[str, Any], pattern: list[dict[str, Any]] | None) -> Rule:
+    label = f"{compiler.where}: {section}.{indicator} rule {n}"
+    compiler.start_rule()
+    if pattern is None:
         tokens = compiler.phrase_tokens(str(rule["phrase"]), tokenizer)
     else:
-        pattern = rule["pattern"]
-        if not isinstance(pattern, list) or not all(isinstance(t, dict) for t in pattern):
-            raise PatternFileError(f"{label}: 'pattern' must be a list of token mappings")
         try:
-            tokens = [compiler.token(t) for t in rule["pattern"]]
+            tokens = [compiler.token(t) for t in pattern]
         except (ValueError, TypeError) as exc:
             raise PatternFileError(f"{label}: {exc}") from exc
     if not tokens:

@@ -14,7 +14,7 @@ from pipelines.terminal import printable
 wording_app = typer.Typer(
     help="New wording: phrases that rose in recent scans and that no rule covers; trainers "
          "accept or dismiss them in the web app, and accepted ones are published as a new "
-         "rules version (indicators.rules.v2, v3, ...).",
+         "rules version (indicators.rules.v3, v4, ...).",
     no_args_is_help=True)
 
 DbOption = Annotated[str | None, typer.Option("--db", metavar="URL", help=DB_HELP)]

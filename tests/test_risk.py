@@ -1,0 +1,96 @@
+"""The one risk scorer (models/risk.py, risk_policy.yaml): weighted score, thresholds and
+escalation (a listed combination, a strong hit in a suspicious context), with the rule
+that weak hits alone never make `high`; and the same escalation in the ensemble."""
+
+from __future__ import annotations
+
+import pytest
+
+from corpora.records import Ad, IndicatorHit
+from models.risk import RiskPolicy, escalates, load_risk_policy, score_risk
+
+
+def hits(taxonomy, *ids: str, score: float = 0.9) -> list[IndicatorHit]:
+    return [IndicatorHit(id=i, score=score, strength=taxonomy.get(i).strength, detector="t")
+            for i in ids]
+
+
+COMBINATION = ("TRAVEL_PAID", "ABROAD_VAGUE")
+
+
+@pytest.mark.parametrize("third", ["APPEARANCE_REQ", "HOSTESS_MODELING", "HOUSING_CONTROL"])
+def test_travel_destination_and_appearance_or_lodging_is_high(taxonomy, third: str) -> None:
+    policy = load_risk_policy()
+    score, risk = score_risk(hits(taxonomy, *COMBINATION, third, score=0.5), policy)
+    assert risk == "high" and score >= policy.thresholds["high"]
+    for part in [*COMBINATION, third]:  # each part alone is medium at most
+        assert score_risk(hits(taxonomy, part), policy)[1] != "high"
+    for pair in [(COMBINATION[0], third), (COMBINATION[1], third), COMBINATION]:
+        assert not escalates(hits(taxonomy, *pair), policy)
+
+
+@pytest.mark.parametrize("strong", ["FEE_OR_DEBT", "DOCS_HANDLED", "MINOR_TARGET",
+                                    "IRREGULAR_MIGRATION", "SECRECY"])
+def test_a_strong_hit_in_a_suspicious_context_is_high(taxonomy, strong: str) -> None:
+    policy = load_risk_policy()
+    assert policy.strong_with == 2
+    context = hits(taxonomy, strong, "ABROAD_VAGUE", "PAY_UNREALISTIC", score=0.4)
+    assert score_risk(context, policy)[1] == "high"
+    assert not escalates(context[:2], policy)  # one medium hit is not context enough
+    # weak context is no context
+    assert not escalates(hits(taxonomy, strong, "URGENCY", "CONTACT_INFORMAL"), policy)
+
+
+def test_weak_hits_alone_never_make_high(taxonomy) -> None:
+    weak = [i for i in taxonomy.ids if taxonomy.get(i).strength == "weak"]
+    everything_weak = RiskPolicy(weights={"weak": 1.0, "medium": 0.35, "strong": 0.6},
+                                 thresholds={"high": 0.5, "medium": 0.4},
+                                 combinations=[[weak[:1], weak[1:]]], strong_with=0)
+    for policy in (load_risk_policy(), everything_weak):
+        assert score_risk(hits(taxonomy, *weak, score=1.0), policy)[1] != "high"
+        assert not escalates(hits(taxonomy, *weak), policy)
+
+
+def test_policy_checks_its_escalation_settings() -> None:
+    base = {"weights": {"weak": 0.1, "medium": 0.3, "strong": 0.6},
+            "thresholds": {"high": 0.6, "medium": 0.4}}
+    with pytest.raises(ValueError, match="two or more"):
+        RiskPolicy(**base, combinations=[[["TRAVEL_PAID"]]])
+    with pytest.raises(ValueError, match="strong_with"):
+        RiskPolicy(**base, strong_with=-1)
+    plain = RiskPolicy(**base)
+    assert not escalates([IndicatorHit(id="FEE_OR_DEBT", score=1.0, strength="strong",
+                                       detector="t")] * 3, plain)
+
+
+def test_rules_rate_a_written_combination_high(rules_detector) -> None:
+    text = ("Trabajo en el exterior para señoritas de buena presencia, pasaje pagado por la "
+            "agencia.")
+    (assessment,) = rules_detector.assess([Ad(id="c", lang="es", country="MX", text=text)])
+    assert {"TRAVEL_PAID", "ABROAD_VAGUE", "APPEARANCE_REQ"} <= {h.id for h in assessment.hits}
+    assert assessment.risk == "high"
+    (ordinary,) = rules_detector.assess([Ad(id="o", lang="es", country="MX", text=(
+        "Hotel en Cancún busca recepcionista bilingüe, alojamiento para personal foráneo."))])
+    assert ordinary.risk == "low"
+
+
+def test_cross_style_choice_holds_each_batch_out(taxonomy) -> None:
+    from evaluation.risk_choice import candidate_policies, cross_style
+
+    def ad(ad_id: str, risk: str):
+        from corpora.records import LabelledAd
+        return LabelledAd(id=ad_id, lang="es", country="MX", source="classified",
+                          kind="deceptive" if risk != "low" else "legit", risk=risk, text="x")
+
+    # In batches a and b, fee + two medium hits are gold high; in c they are not.
+    ads = [ad("es-a-1", "high"), ad("es-a-2", "low"), ad("es-b-1", "high"),
+           ad("es-c-1", "medium")]
+    found = [hits(taxonomy, "FEE_OR_DEBT", "ABROAD_VAGUE", "PAY_UNREALISTIC"), [],
+             hits(taxonomy, "FEE_OR_DEBT", "ABROAD_VAGUE", "PAY_UNREALISTIC"),
+             hits(taxonomy, "FEE_OR_DEBT", "ABROAD_VAGUE", "PAY_UNREALISTIC")]
+    result = cross_style(ads, ["medium", "low", "medium", "medium"], found,
+                         candidate_policies(load_risk_policy()))
+    assert set(result) == {"es-a", "es-b", "es-c"}
+    # chosen on the other batches: escalation wins when a or b is among them
+    assert result["es-c"]["chosen"] != "none" and result["es-c"]["fp"] == 1
+    assert result["es-a"]["tp"] == 1 and result["es-a"]["fn"] == 0
