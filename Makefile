@@ -16,11 +16,11 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 install: $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e ".[semantic]"
 
 install-dev: $(BIN)/python
 	$(BIN)/pip install --quiet "$(TORCH)"
-	$(BIN)/pip install --quiet -e ".[dev,postgres,transformer]"
+	$(BIN)/pip install --quiet -e ".[dev,postgres,transformer,semantic]"
 
 run: install
 	$(BIN)/centinela train --if-missing

@@ -163,7 +163,9 @@ def save_skops(obj: Any, path: Path) -> None:
 # __import__, no other function of our packages, no reduce of an arbitrary callable.
 TRUSTED_SKOPS_TYPES = frozenset({
     "corpora.normalize.fold_text",
+    "models.ensemble.semantic.SemanticEnsembleModel",
     "models.ensemble.train.EnsembleModel",
+    "models.semantic.model.SemanticModel",
     "models.tfidf.estimator.MultiLabelLinearClassifier",
     "models.tfidf.model.TfidfIndicatorModel",
     "sklearn.calibration._CalibratedClassifier",

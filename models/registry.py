@@ -20,6 +20,8 @@ DETECTORS: dict[str, str] = {
     "indicators.tfidf.v1": "models.ensemble.detector:build_tfidf_detector",
     "indicators.ensemble.v1": "models.ensemble.detector:build_ensemble_detector",
     "indicators.transformer.v1": "models.transformer.detector:build_transformer_detector",
+    "indicators.semantic.v1": "models.semantic.detector:build_semantic_detector",
+    "indicators.ensemble.v2": "models.ensemble.detector:build_semantic_ensemble_detector",
 }
 
 _LEARNED_RULES = re.compile(r"indicators\.rules\.v(\d+)")

@@ -13,11 +13,14 @@ import numpy as np
 from corpora.normalize import normalize_text
 from corpora.records import Ad, Assessment, Evidence, IndicatorHit, ModelRef
 from corpora.taxonomy import Taxonomy, load_taxonomy
-from models.artifacts import cache_root, models_root
+from models.artifacts import ArtifactError, cache_root, load_skops, models_root
 from models.detector import Detector
 from models.ensemble.combine import combine_probabilities, risk_level, risk_score, rule_matrix
 from models.ensemble.store import (
     ENSEMBLE_NAME,
+    SEMANTIC_ENSEMBLE_FILE,
+    SEMANTIC_ENSEMBLE_NAME,
+    SEMANTIC_ENSEMBLE_VERSION,
     TFIDF_NAME,
     VERSION,
     NoTrainedModelError,
@@ -44,6 +47,8 @@ class EnsembleDetector(Detector):
     """Rules and TF-IDF per indicator (noisy-or weighted by rule precision), thresholds
     from the dev split, and a risk score learned from indicator probabilities."""
 
+    version = VERSION
+
     def __init__(self, model, artifact_sha256: str, rules: RulesDetector, taxonomy: Taxonomy):
         self.model = model
         self.rules = rules
@@ -53,20 +58,28 @@ class EnsembleDetector(Detector):
             print("note: the rule patterns changed since this ensemble was trained; "
                   "run `centinela train` to refit it", file=sys.stderr)
         combined = hashlib.sha256(f"{artifact_sha256}:{rules.ref.sha256}".encode()).hexdigest()
-        self._ref = ModelRef(name=ENSEMBLE_NAME, version=VERSION, sha256=combined)
+        self._ref = ModelRef(name=ENSEMBLE_NAME, version=self.version, sha256=combined)
+        self.detector_name = f"{ENSEMBLE_NAME}.v{self.version}"
 
     @property
     def ref(self) -> ModelRef:
         return self._ref
 
     def _probabilities(self, ads: Sequence[Ad]) -> tuple[np.ndarray, list[list[IndicatorHit]]]:
+        E, rule_hits, _ = self._scores(ads)
+        return E, rule_hits
+
+    def _scores(self, ads: Sequence[Ad]
+                ) -> tuple[np.ndarray, list[list[IndicatorHit]], list[dict[int, Evidence]]]:
+        """Combined probabilities, rule hits, and per ad the evidence a later stage found
+        per label (none in v1)."""
         rule_hits = self.rules.detect_hits(ads)
         texts = [normalize_text(ad.text).text for ad in ads]
         P = self.model.tfidf.predict_proba(texts, [ad.lang for ad in ads])
         E = combine_probabilities(rule_matrix(rule_hits, self.model.labels), P,
                                   self.model.rule_weights)
         E[[ad.lang == "und" for ad in ads]] = 0.0
-        return E, rule_hits
+        return E, rule_hits, [{} for _ in ads]
 
     def indicator_probabilities(self, ads: Sequence[Ad]) -> np.ndarray:
         """(n_ads, n_indicators) combined probabilities in taxonomy order (for calibration
@@ -75,7 +88,7 @@ class EnsembleDetector(Detector):
 
     def _predict(self, ads: Sequence[Ad]) -> tuple[np.ndarray, list[list[IndicatorHit]]]:
         labels = self.model.labels
-        E, rule_hits = self._probabilities(ads)
+        E, rule_hits, found_evidence = self._scores(ads)
         hits_per_ad = []
         for i, ad in enumerate(ads):
             if ad.lang == "und":
@@ -83,16 +96,18 @@ class EnsembleDetector(Detector):
                 continue
             by_rule = {hit.id: hit for hit in rule_hits[i]}
             found = np.where(E[i] >= self.model.thresholds)[0]
-            from_model = _tfidf_evidence(self.model.tfidf, ad,
-                                         [k for k in found if labels[k] not in by_rule])
+            from_model = _tfidf_evidence(self.model.tfidf, ad, [
+                k for k in found if labels[k] not in by_rule and k not in found_evidence[i]])
             hits = []
             for k in found:
                 label = labels[k]
-                evidence = by_rule[label].evidence if label in by_rule else from_model[k]
+                evidence = (by_rule[label].evidence if label in by_rule
+                            else [found_evidence[i][k]] if k in found_evidence[i]
+                            else from_model[k])
                 hits.append(IndicatorHit(
                     id=label, score=round(float(E[i, k]), 4),
                     strength=self.taxonomy.get(label).strength, evidence=evidence,
-                    detector=f"{ENSEMBLE_NAME}.v{VERSION}",
+                    detector=self.detector_name,
                 ))
             hits_per_ad.append(hits)
         return E, hits_per_ad
@@ -171,8 +186,58 @@ def build_ensemble_detector(home: Path | None = None, artifact: Path | None = No
     return EnsembleDetector(model, found.meta.sha256, rules, load_taxonomy())
 
 
+def build_semantic_ensemble_detector(home: Path | None = None, artifact: Path | None = None
+                                     ) -> SemanticEnsembleDetector:
+    """Factory for `indicators.ensemble.v2` (`centinela train --semantic` first; loading
+    never trains)."""
+    found = find_artifact(SEMANTIC_ENSEMBLE_NAME, models_root(home), artifact)
+    model = load_skops(found.file(SEMANTIC_ENSEMBLE_FILE))
+    rules = RulesDetector(load_taxonomy(), load_risk_policy(),
+                          version=getattr(model, "rules_version", "1"), cache_dir=cache_root(home))
+    return SemanticEnsembleDetector(model, found.meta.sha256, rules, load_taxonomy())
+
+
 def build_tfidf_detector(home: Path | None = None, artifact: Path | None = None) -> TfidfDetector:
     """Factory for `indicators.tfidf.v1` (run `centinela train` first)."""
     found = find_artifact(TFIDF_NAME, models_root(home), artifact)
     return TfidfDetector(load_tfidf_model(found), found.meta.config["thresholds"],
                          found.meta.sha256, load_taxonomy())
+
+
+class SemanticEnsembleDetector(EnsembleDetector):
+    """`indicators.ensemble.v2`: v1's probabilities, and for the ads that pass the gate
+    the semantic model's, stacked per indicator (models/ensemble/semantic.py). A hit that
+    no rule found quotes the semantic model's sentence when it found the indicator there,
+    else the TF-IDF n-grams."""
+
+    version = SEMANTIC_ENSEMBLE_VERSION
+
+    def __init__(self, model, artifact_sha256: str, rules: RulesDetector, taxonomy: Taxonomy,
+                 encoder=None):
+        from models.semantic.encoder import Encoder
+
+        super().__init__(model, artifact_sha256, rules, taxonomy)
+        self.encoder = encoder or Encoder()
+        if self.encoder.id != model.semantic.encoder_id:
+            raise ArtifactError(
+                f"this ensemble was trained on {model.semantic.encoder_id} embeddings, but "
+                f"{self.encoder.id} is installed: run `centinela train --semantic` again")
+
+    def _scores(self, ads: Sequence[Ad]
+                ) -> tuple[np.ndarray, list[list[IndicatorHit]], list[dict[int, Evidence]]]:
+        from models.semantic.model import score_sentences
+
+        E, rule_hits, evidence = super()._scores(ads)
+        model = self.model
+        S = np.zeros_like(E)
+        gated = [i for i in np.where(model.passes_gate(E))[0] if ads[i].lang != "und"]
+        semantic = model.semantic
+        for i, scored in zip(gated, score_sentences(semantic, self.encoder,
+                                                    [ads[i].text for i in gated])):
+            S[i], where = scored.best()
+            for k in np.where(S[i] >= semantic.thresholds)[0]:
+                evidence[i][k] = Evidence.from_text(ads[i].text,
+                                                    *scored.evidence_span(int(where[k])))
+        F = model.combine(E, S)
+        F[[ad.lang == "und" for ad in ads]] = 0.0
+        return F, rule_hits, evidence

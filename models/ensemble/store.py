@@ -29,6 +29,11 @@ ENSEMBLE_NAME = "indicators.ensemble"
 TRAINING_RULES_VERSION = "1"
 TFIDF_NAME = "indicators.tfidf"
 VERSION = "1"
+# indicators.ensemble.v2 (with the semantic model) is registered under its own name, so
+# that the latest v1 stays what `indicators.ensemble.v1` loads.
+SEMANTIC_ENSEMBLE_NAME = "indicators.ensemble.v2"
+SEMANTIC_ENSEMBLE_VERSION = "2"
+SEMANTIC_ENSEMBLE_FILE = "ensemble.skops"
 
 
 class NoTrainedModelError(ArtifactError):
@@ -88,11 +93,14 @@ def load_tfidf_model(artifact: Artifact):
     return load_skops(artifact.file("tfidf.skops"))
 
 
-def train_default_models(root: Path, report=None) -> Artifact:
+def train_default_models(root: Path, report=None, semantic: bool = False) -> Artifact:
     """Train on the bundled corpus's train split, tune on dev, register; return the
-    ensemble artifact. Used by `centinela train` and on first use of the default model."""
+    ensemble artifact. Used by `centinela train` and on first use of the default model.
+    With `semantic`, registers `indicators.semantic.v1` and `indicators.ensemble.v2`
+    instead (and returns the latter)."""
     from corpora.corpus import CorpusError, load_corpus, read_splits
     from corpora.taxonomy import load_taxonomy
+    from models.artifacts import cache_root
     from models.ensemble.train import train_ensemble
     from models.rules.detector import RulesDetector
     from models.risk import load_risk_policy
@@ -103,9 +111,42 @@ def train_default_models(root: Path, report=None) -> Artifact:
     splits = read_splits().ids
     if gaps := corpus.gaps([*splits["train"], *splits["dev"]]):
         raise CorpusError(f"cannot train: {gaps}")
-    result = train_ensemble([ads[i] for i in splits["train"]], [ads[i] for i in splits["dev"]],
-                            load_taxonomy().ids,
+    train, dev = [ads[i] for i in splits["train"]], [ads[i] for i in splits["dev"]]
+    result = train_ensemble(train, dev, load_taxonomy().ids,
                             RulesDetector(load_taxonomy(), load_risk_policy(),
-                                          version=TRAINING_RULES_VERSION), report=say)
+                                          version=TRAINING_RULES_VERSION,
+                                          cache_dir=cache_root(Path(root).parent)), report=say)
+    if semantic:  # v2 holds this v1's parts; v1 itself is promoted by `centinela train`
+        return train_semantic_models(result, train, dev, root, say)
     ensemble, _ = register_trained(result, root)
     return ensemble
+
+
+def train_semantic_models(result: TrainingResult, train, dev, root: Path, report) -> Artifact:
+    """Fit `indicators.semantic.v1` and `indicators.ensemble.v2` on top of a trained v1
+    (`result`), register both and return the v2 artifact. Sentence embeddings are kept in
+    the home's cache folder, so training again embeds only new sentences."""
+    from models.artifacts import cache_root
+    from models.ensemble.semantic import train_semantic_ensemble
+    from models.semantic.detector import register_semantic
+    from models.semantic.encoder import EmbeddingStore, Encoder
+
+    encoder = Encoder()
+    embeddings = EmbeddingStore(cache_root(Path(root).parent), encoder)
+    embeddings.load()
+    try:
+        model, semantic, metrics = train_semantic_ensemble(result, train, dev, encoder,
+                                                           report=report)
+    finally:
+        embeddings.save()
+    tag = new_version()
+    register_semantic(semantic, root, result.data_sha256, {
+        key: metrics[key] for key in ("dev_macro_f1_semantic", "train_sentences", "C",
+                                      "semantic_thresholds")},
+        version=tag)
+    return save_artifact(
+        root, SEMANTIC_ENSEMBLE_NAME, tag,
+        lambda folder: save_skops(model, folder / SEMANTIC_ENSEMBLE_FILE),
+        training_data_sha256=result.data_sha256, metrics={**result.metrics, **metrics},
+        config={"version": SEMANTIC_ENSEMBLE_VERSION, "rules_sha256": model.rules_sha256,
+                "encoder": semantic.encoder_id, "gate": model.gate})

