@@ -27,6 +27,7 @@ import yaml
 
 from corpora.records import Ad
 from corpora.taxonomy import load_taxonomy
+from corpora.yamlload import load_yaml
 from models.artifacts import cache_root, default_home
 from models.rules.detector import LANGS, LATEST_SHIPPED, NAME, VERSIONS, RulesDetector
 from models.rules.lexicon import PATTERNS_DIR
@@ -88,7 +89,7 @@ def load_version(version: int, home: Path | None = None) -> LearnedVersion:
             f"no learned rules version {NAME}.v{version} in {rules_dir(home)}; published: "
             + (", ".join(f"v{n}" for n in published_versions(home)) or "none"))
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
         phrases = [LearnedPhrase(**{k: v for k, v in item.items()})
                    for item in data["phrases"]]
         if data["version"] != version:
