@@ -387,6 +387,26 @@ def evidence_overlap(gold_ads: Sequence[LabelledAd], assessments: Sequence[Asses
     return result
 
 
+def evidence_overlap_by_source(gold_ads: Sequence[LabelledAd],
+                               assessments: Sequence[Assessment]) -> dict[str, dict]:
+    """Per hit source (`IndicatorHit.detector`: a rule-backed hit, a trained model's
+    alone), the pooled span overlap on true-positive hits, how many hits it made and how
+    many of them had no phrase at all."""
+    overlap: dict[str, SpanOverlap] = {}
+    made: dict[str, list[int]] = {}
+    for ad, assessment in zip(gold_ads, assessments, strict=True):
+        for hit in assessment.hits:
+            counts = made.setdefault(hit.detector, [0, 0])
+            counts[0] += 1
+            counts[1] += not hit.evidence
+            if hit.id in ad.indicators and hit.evidence:
+                overlap[hit.detector] = overlap.get(hit.detector, SpanOverlap()) + \
+                    compare_spans(_offsets(ad.evidence.get(hit.id, [])), _offsets(hit.evidence))
+    return {source: {"hits": n, "no_phrase": none,
+                     **overlap.get(source, SpanOverlap()).to_dict()}
+            for source, (n, none) in sorted(made.items())}
+
+
 def _offsets(evidence: Sequence[Evidence]) -> list[Span]:
     return [(ev.start, ev.end) for ev in evidence]
 

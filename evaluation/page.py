@@ -134,6 +134,15 @@ def _spans(report: dict[str, Any]) -> str:
     return _table([], rows, head)
 
 
+def _spans_by_source(report: dict[str, Any]) -> str:
+    rows = ("<tr>" + _cell(name) + _cell(source) + _cell(s["hits"]) + _cell(s["no_phrase"])
+            + _cell(s["pairs"]) + _cell(s["char_f1"]) + _cell(s["share_overlapping"]) + "</tr>"
+            for name, result in report["detectors"].items()
+            for source, s in result["spans"].get("by_source", {}).items())
+    return _table(["detector", "hits made by", "hits", "no phrase", "TP hits with phrase",
+                   "char F1", "spans on gold"], rows)
+
+
 def _real(report: dict[str, Any], figure: str | None) -> str:
     real = report["real_ads"]
     if not real["used"]:
@@ -218,6 +227,9 @@ bins, weighted by the predictions in each.</p>
 <p class="note">On true positives (indicator in gold and predicted): character-level F1 of
 predicted against gold evidence, and the share of predicted spans touching a gold span.</p>
 {_spans(report)}
+<p class="note">By what made each hit: a rule's phrase, or a trained model alone (its
+n-gram phrases; "no phrase" hits are shown as model only, at half their score).</p>
+{_spans_by_source(report)}
 <h2>Real ordinary ads</h2>
 {_real(report, figures['real_rates'])}
 {card_html(report)}

@@ -213,7 +213,8 @@ def evaluate_detector(detector: Detector, ads: Sequence[LabelledAd], real: RealA
             "n_bins": N_BINS, "ece": ece,
             "bins": [b.to_dict() for b in m.reliability_bins(y_true, probabilities, N_BINS)]},
         "spans": {"all": m.micro_overlap(overlaps.values()).to_dict(),
-                  "per_indicator": {i: o.to_dict() for i, o in overlaps.items()}},
+                  "per_indicator": {i: o.to_dict() for i, o in overlaps.items()},
+                  "by_source": m.evidence_overlap_by_source(ads, assessments)},
         "real_ads": rate_real_ads(detector, real, ids),
         "failure_modes": measure_failure_modes(ads, assessments, taxonomy),
     }

@@ -29,10 +29,11 @@ def explain_hits(hits: list[IndicatorHit], lang: Lang, taxonomy: Taxonomy) -> st
     sentences = []
     for hit in sorted(hits, key=lambda h: order.get(h.id, len(order))):
         indicator = taxonomy.get(hit.id)
-        quote = " … ".join(dict.fromkeys(ev.text for ev in hit.evidence)) or hit.id
+        quote = " … ".join(dict.fromkeys(ev.text for ev in hit.evidence))
         if len(quote) > _MAX_QUOTE:
             quote = quote[: _MAX_QUOTE - 1].rstrip() + "…"
-        sentences.append(templates["sentence"][lang].format(
+        # A hit with no phrase (a trained model's alone) says so instead of quoting.
+        sentences.append(templates["sentence" if quote else "model_only"][lang].format(
             name=indicator.name[lang],
             quote=quote,
             strength=templates["strength_words"][lang][hit.strength],

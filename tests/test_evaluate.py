@@ -443,3 +443,39 @@ def test_corpus_splits_can_be_split_by_wave(corpus_root: Path, tmp_path: Path) -
     result = files.report["detectors"][KEYWORD_BASELINE]
     assert {v: g["ads"] for v, g in result["by"]["wave"].items()} == {"1": 6}
     assert sum(g["ads"] for g in result["by"]["kind"].values()) == 6
+
+
+def test_evidence_overlap_by_what_made_the_hit(gold_files: list[Path], tmp_path: Path) -> None:
+    from tests.fakes import FakeDetector
+
+    files = run_evaluation("fake.pasaporte.v1", out_dir=tmp_path / "out", gold=gold_files,
+                           real_ads_dir=None, detectors=[(FakeDetector(), "model")])
+    by_source = files.report["detectors"]["fake.pasaporte.v1"]["spans"]["by_source"]
+    assert list(by_source) == ["fake.pasaporte.v1"]
+    made = by_source["fake.pasaporte.v1"]
+    assert (made["hits"], made["no_phrase"], made["pairs"]) == (2, 0, 1)  # g1 right, g4 wrong
+    assert "hits made by" in files.html_path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("span", "lang", "phrase"), [
+    ("restaurante", "es", False),  # one generic word
+    ("de la", "es", False),  # function words only
+    ("la empresa", "es", False),
+    ("pasaje pagado", "es", True),
+    ("moradia", "pt", False),
+    ("passagem paga pela agência", "pt", True),
+])
+def test_only_phrases_stand_as_model_evidence(span: str, lang: str, phrase: bool) -> None:
+    from models.tfidf.model import is_phrase
+
+    assert is_phrase(span, lang) is phrase
+
+
+def test_a_hit_without_a_phrase_says_model_only(taxonomy) -> None:
+    from corpora.records import IndicatorHit
+    from models.explain import explain_hits
+
+    hit = IndicatorHit(id="URGENCY", score=0.3, strength="weak", evidence=[],
+                       detector="indicators.tfidf.v1")
+    assert "solo el modelo, sin frase" in explain_hits([hit], "es", taxonomy)
+    assert "só o modelo, sem frase" in explain_hits([hit], "pt", taxonomy)

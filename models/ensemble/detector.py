@@ -34,6 +34,11 @@ from models.risk import escalates, load_risk_policy
 from models.rules.detector import RulesDetector
 
 
+# The score factor of a model-only hit with no phrase as evidence (shown "model only, no
+# phrase"): kept, since dropping it costs recall, but ranked below hits a reviewer can check.
+MODEL_ONLY_FACTOR = 0.5
+
+
 def _tfidf_evidence(tfidf, ad: Ad, labels: Sequence[int]) -> dict[int, list[Evidence]]:
     """Evidence per label from the TF-IDF model, as exact spans of `ad.text`."""
     if not labels:
@@ -104,10 +109,15 @@ class EnsembleDetector(Detector):
                 evidence = (by_rule[label].evidence if label in by_rule
                             else [found_evidence[i][k]] if k in found_evidence[i]
                             else from_model[k])
+                # Without a rule's or a sentence's evidence the hit is the TF-IDF model's
+                # alone; without any phrase it is shown "model only, no phrase" at half
+                # its score.
+                by_tfidf = label not in by_rule and k not in found_evidence[i]
+                score = float(E[i, k]) * (1.0 if evidence else MODEL_ONLY_FACTOR)
                 hits.append(IndicatorHit(
-                    id=label, score=round(float(E[i, k]), 4),
+                    id=label, score=round(score, 4),
                     strength=self.taxonomy.get(label).strength, evidence=evidence,
-                    detector=self.detector_name,
+                    detector=f"{TFIDF_NAME}.v{VERSION}" if by_tfidf else self.detector_name,
                 ))
             hits_per_ad.append(hits)
         return E, hits_per_ad

@@ -108,7 +108,8 @@ class TfidfIndicatorModel:
                  ) -> dict[int, list[tuple[int, int]]]:
         """Per label, the character spans of `text` behind it: the n-grams with the
         largest positive contribution (tf-idf value x weight), widened to whole words and
-        merged into short phrases."""
+        merged into short phrases. Only phrases count (`is_phrase`): a label whose
+        n-grams are single or function words gets no span."""
         group = "all" if "all" in self.pipelines_ else lang
         if group not in self.pipelines_ or not labels:
             return {}
@@ -148,7 +149,8 @@ class TfidfIndicatorModel:
                 spans.append((start, end, float(contrib[j])))
             if len(spans) >= 8:
                 break
-        return _phrases(text, spans, max_phrases)
+        return [(s, e) for s, e in _phrases(text, spans, max_phrases)
+                if is_phrase(text[s:e], lang)]
 
 
 @cache
@@ -161,6 +163,15 @@ def _stop_words(lang: str) -> frozenset[str]:
     except ModuleNotFoundError:
         return frozenset()
     return frozenset(fold_text(w) for w in words)
+
+
+def is_phrase(span: str, lang: str) -> bool:
+    """Whether a span can stand as evidence: two or more content words (not function
+    words, three letters or more). A single word («restaurante») or words like «de la»
+    show no indicator to a reviewer."""
+    stop = _stop_words(lang)
+    words = [w for w in re.findall(r"\w+", fold_text(span)) if len(w) >= 3 and w not in stop]
+    return len(words) >= 2
 
 
 def _occurrences(folded: str, gram: str, kind: str) -> list[tuple[int, int]]:
