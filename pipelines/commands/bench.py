@@ -86,10 +86,12 @@ def bench(
     detector = load_detector(name)
     sets = {"sample": repeat_ads(ads, n)}
     folder = real_ads or DEFAULT_REAL_ADS
-    if folder.is_dir():
-        found = read_real_ads(folder, n)
-        if found:
-            sets["real ads"] = repeat_ads(found, n)
+    found = read_real_ads(folder, n) if folder.is_dir() else []
+    if found:
+        sets["real ads"] = repeat_ads(found, n)
+    else:
+        typer.echo(f"no real ads in {folder}: benching the sample only (--real-ads PATH)",
+                   err=True)
     results = {label: run_benchmark(chosen, detector, batch_size)
                for label, chosen in sets.items()}
     table = Table(title=f"centinela detect benchmark ({detector.ref.name} v{detector.ref.version}, "
