@@ -92,8 +92,7 @@ def test_schedule_serves_and_runs_a_scan(tmp_path: Path) -> None:
             assert names == {"dump", "feed", "purge"}
             [deployment] = client.post("/deployments/filter", json={
                 "deployments": {"name": {"any_": ["dump"]}}}).json()
-            run = client.post(f"/deployments/{deployment['id']}/create_flow_run",
-                              json={}).json()
+            run = _post(client, f"/deployments/{deployment['id']}/create_flow_run", {})
             state = _wait_for_run(client, run["id"])
         assert state == "COMPLETED"
         with open_store(f"sqlite:///{db}") as store, store.begin() as session:
@@ -122,6 +121,18 @@ def _wait_for_server(lines: queue.Queue[str], process: subprocess.Popen[str]) ->
         if "Prefect server (and UI) on " in line:
             return line.split(" on ", 1)[1].strip() + "/api"
     raise AssertionError("no server line: " + "".join(seen))
+
+
+def _post(client: httpx.Client, path: str, body: dict) -> dict:
+    """POST to the Prefect API, retrying a server error a few times as Prefect's own client
+    does (its SQLite database can be locked for a moment on a loaded machine)."""
+    for attempt in range(5):
+        response = client.post(path, json=body)
+        if response.status_code < 500:
+            break
+        time.sleep(1 + attempt)
+    assert response.is_success, f"{path}: {response.status_code} {response.text[:300]}"
+    return response.json()
 
 
 def _wait_for_deployments(client: httpx.Client) -> set[str]:
