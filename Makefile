@@ -27,7 +27,7 @@ run: install
 	$(BIN)/centinela scan corpora/sample/ads.jsonl
 
 test: install-dev
-	$(BIN)/python -m pytest -q -n 2
+	$(BIN)/python -m pytest -q
 
 bench: install
 	$(BIN)/centinela bench
