@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -90,6 +92,32 @@ def test_opening_creates_the_schema_and_reopening_changes_nothing(store_url: str
         assert TABLES.issubset(inspect(store.engine).get_table_names())
         with store.begin() as session:
             assert session.scalar(text("SELECT version_num FROM alembic_version")) == head
+    with open_store(store_url) as store, store.begin() as session:
+        assert session.scalar(text("SELECT count(*) FROM alembic_version")) == 1
+
+
+def _open_with_the_others(url: str, start: Any) -> str:
+    import alembic.command  # noqa: F401  (imported before the start, so that all race at once)
+
+    start.wait(120)
+    try:
+        open_store(url).close()
+    except Exception as exc:  # noqa: BLE001 (the test shows which)
+        return f"{type(exc).__name__}: {exc}"
+    return "ok"
+
+
+def test_processes_opening_a_new_store_at_once_all_get_it(store_url: str) -> None:
+    """Two commands started together on a new store (a scan and the web app, or a test
+    watching a scan) both migrate it: one waits for the other instead of failing with
+    'table ... already exists'."""
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager, context.Pool(4) as pool:
+        start = manager.Barrier(4)
+        results = [pool.apply_async(_open_with_the_others, (store_url, start))
+                   for _ in range(4)]
+        outcomes = [result.get(timeout=180) for result in results]
+    assert outcomes == ["ok"] * 4
     with open_store(store_url) as store, store.begin() as session:
         assert session.scalar(text("SELECT count(*) FROM alembic_version")) == 1
 

@@ -63,12 +63,23 @@ def run_migrations_online() -> None:
 def _run_on(connection: Connection) -> None:
     _configure(connection)
     with context.begin_transaction():
-        if connection.dialect.name == "postgresql":
-            # Two processes opening a fresh database at once: the second waits, then
-            # finds nothing left to do.
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                               {"key": _PG_MIGRATION_LOCK})
+        _lock_for_migrating(connection)
         context.run_migrations()
+
+
+def _lock_for_migrating(connection: Connection) -> None:
+    """Two processes opening a new (or older) database at once: the second waits for the
+    first, then reads the version it left and finds nothing left to do."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                           {"key": _PG_MIGRATION_LOCK})
+    elif connection.dialect.name == "sqlite" \
+            and context.get_context().get_current_revision() != context.get_head_revision():
+        # The write lock before the version is read again. pysqlite begins no transaction
+        # for a SELECT or DDL, so without it each CREATE TABLE commits alone and both
+        # processes create the same tables. Only when there is something to migrate, so
+        # opening an up-to-date store (read-only, or while a scan writes) takes no lock.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 if context.is_offline_mode():
