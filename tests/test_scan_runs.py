@@ -49,14 +49,12 @@ def write_ads(path: Path, count: int) -> Path:
     return path
 
 
-def count(db_url: str, row_type: type) -> int:
-    with open_store(db_url) as store, store.begin() as session:
+def count(db_url: str, row_type: type, *, migrate: bool = True) -> int:
+    with open_store(db_url, migrate=migrate) as store, store.begin() as session:
         return session.scalar(select(func.count()).select_from(row_type))
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="open defect found at the end of stop 16: in the "
-                   "full suite the first scan ends before storing 50 ads; passes alone")
 def test_a_scan_killed_mid_way_resumes_with_nothing_lost_or_doubled(
         prefect_harness: None, tmp_path: Path) -> None:
     from prefect.settings import PREFECT_API_URL
@@ -68,22 +66,30 @@ def test_a_scan_killed_mid_way_resumes_with_nothing_lost_or_doubled(
            "CENTINELA_MODEL": "indicators.rules.v1", "COLUMNS": "200"}
     command = [sys.executable, "-m", "pipelines.cli", "scan", str(source), "--db", db_url,
                "--batch-size", "25"]
-    first = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+    errors = tmp_path / "first.stderr"
+    with errors.open("wb") as stderr:
+        first = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
     stored = 0
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and first.poll() is None:
         if (tmp_path / "c.db").exists():
             try:
-                stored = count(db_url, AdRow)
+                # Watching only: the scan makes the schema (the store serialises two
+                # processes migrating a new file, tested in test_store.py).
+                stored = count(db_url, AdRow, migrate=False)
             except Exception:  # noqa: BLE001 (the schema may be half made yet)
                 stored = 0
             if stored >= 50:
                 break
         time.sleep(0.05)
+    ended = first.poll()
     first.send_signal(signal.SIGKILL)
     first.wait()
-    assert 50 <= stored < total, f"killed after {stored} ads: not mid-way"
+    assert 50 <= stored < total, (
+        f"killed after {stored} ads: not mid-way; the first scan "
+        + ("was still running" if ended is None else
+           f"had ended with exit code {ended} and {count(db_url, AdRow)} ads stored")
+        + ", its stderr:\n" + errors.read_text(encoding="utf-8", errors="replace")[-3000:])
 
     second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert second.returncode == 0, second.stderr[-2000:]
