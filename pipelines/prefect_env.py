@@ -1,9 +1,12 @@
-"""Prefect for flows run in-process from the command line.
+"""Prefect for flows run in-process from the command line, and the Prefect server of
+`centinela schedule`.
 
 With a Prefect server configured (PREFECT_API_URL), flows report to it. Without one, a
 temporary server is started for the command (`pipelines.prefect_server`): it starts in
 the background while the command does its own preparation (`warm_up`, e.g. loading the
-model), and it dies with the command, even when the command is killed.
+model), and it dies with the command, even when the command is killed. `centinela
+schedule` gets a full server (scheduler and UI) from the same launcher
+(`local_prefect_server`), which dies with it the same way.
 """
 
 from __future__ import annotations
@@ -53,15 +56,28 @@ def local_prefect(warm_up: Callable[[], object] | None = None) -> Iterator[None]
 
 
 @contextmanager
-def _temporary_server() -> Iterator[Callable[[], str]]:
-    """Start `pipelines.prefect_server` now; yields a function that waits until its API
-    answers and returns the API URL. The server is stopped on the way out."""
+def local_prefect_server() -> Iterator[str]:
+    """A full Prefect server (API, scheduler and the other services, UI) on a free
+    loopback port, for the block; yields its API URL. Its database is in PREFECT_HOME, as
+    with `prefect server start`; it dies with this process, even when this is killed."""
+    with _temporary_server(services=True) as wait_for_api:
+        yield wait_for_api()
+
+
+@contextmanager
+def _temporary_server(services: bool = False) -> Iterator[Callable[[], str]]:
+    """Start `pipelines.prefect_server` now (with its background services and UI, or a
+    bare API); yields a function that waits until its API answers and returns the API
+    URL. The server is stopped on the way out, and dies with this process anyway."""
     from prefect.settings import get_current_settings
 
-    env = {**os.environ, **get_current_settings().to_environment_variables(exclude_unset=True),
-           "PREFECT_UI_ENABLED": "0"}
+    env = {**os.environ, **get_current_settings().to_environment_variables(exclude_unset=True)}
+    env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    if not services:
+        env["PREFECT_UI_ENABLED"] = "0"
     process = subprocess.Popen(
-        [sys.executable, "-m", "pipelines.prefect_server", str(os.getpid())],
+        [sys.executable, "-m", "pipelines.prefect_server", str(os.getpid()),
+         *(["--services"] if services else [])],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, env=env, text=True)
     port: list[str] = []
     reader = threading.Thread(target=lambda: port.append(process.stdout.readline().strip()),
@@ -78,7 +94,7 @@ def _temporary_server() -> Iterator[Callable[[], str]]:
             _drain_prefect_workers()
         process.terminate()
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()

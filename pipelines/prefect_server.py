@@ -1,10 +1,12 @@
-"""A temporary Prefect API server that dies with the process that started it.
+"""A Prefect API server that dies with the process that started it.
 
-Run by `pipelines.prefect_env.local_prefect` as `python -m pipelines.prefect_server PID`:
+Run by `pipelines.prefect_env` as `python -m pipelines.prefect_server PID [--services]`:
 it binds a free port on 127.0.0.1, writes the port on its standard output, and serves
-Prefect's API (no UI, no background services) until its parent `PID` ends, however it
-ends: on Linux the kernel sends it SIGTERM when the parent dies (even by SIGKILL), and a
-watch thread does the same everywhere else.
+Prefect's API until its parent `PID` ends, however it ends: on Linux the kernel sends it
+SIGTERM when the parent dies (even by SIGKILL), and a watch thread does the same
+everywhere else. Without `--services` it is a temporary API (no UI, no background
+services) for flows run in the command; with it, a full server as `prefect server start`
+runs one (scheduler and the other services, and the UI), for `centinela schedule`.
 """
 
 from __future__ import annotations
@@ -22,20 +24,23 @@ _STOP_GRACE_SECONDS = 10.0
 
 
 def main(argv: list[str]) -> None:
-    parent = int(argv[0])
+    parent, services = int(argv[0]), argv[1:] == ["--services"]
     _die_with(parent)
     server_socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     server_socket.bind(("127.0.0.1", 0))
     server_socket.listen(128)
-    sys.stdout.write(f"{server_socket.getsockname()[1]}\n")
+    port = server_socket.getsockname()[1]
+    sys.stdout.write(f"{port}\n")
     sys.stdout.flush()
     _quiet_stdout()
+    # Read by Prefect's settings, imported below: where the UI finds the API.
+    os.environ.setdefault("PREFECT_UI_API_URL", f"http://127.0.0.1:{port}/api")
 
     import uvicorn
     from prefect.server.api.server import create_app
 
-    config = uvicorn.Config(create_app(ephemeral=True, final=True), log_level="error",
-                            lifespan="on")
+    config = uvicorn.Config(create_app(ephemeral=not services, final=True),
+                            log_level="error", lifespan="on")
     uvicorn.Server(config).run(sockets=[server_socket])
 
 

@@ -8,10 +8,11 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
+
+from tests.processes import HAS_PROC, children_of, left_running
 
 # Runs a flow (so the server is certainly started), then says its pid and waits.
 COMMAND = textwrap.dedent("""
@@ -30,29 +31,8 @@ COMMAND = textwrap.dedent("""
 """)
 
 
-def children_of(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
-def running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the server")
+@pytest.mark.skipif(not HAS_PROC, reason="needs /proc to find the server")
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
 def test_the_temporary_server_dies_with_the_command(tmp_path: Path, how: signal.Signals) -> None:
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect")}
@@ -65,13 +45,8 @@ def test_the_temporary_server_dies_with_the_command(tmp_path: Path, how: signal.
         assert servers, "no server process was started"
         command.send_signal(how)
         command.wait(30)
-        deadline = time.monotonic() + 20
-        while any(running(server) for server in servers) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        left = [server for server in servers if running(server)]
+        left = left_running(servers)
     finally:
         command.kill()
         command.wait()
-    for server in left:
-        os.kill(server, signal.SIGKILL)
     assert not left, f"server processes {left} outlived the command"

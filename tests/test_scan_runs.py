@@ -3,6 +3,7 @@ twice), and on a local Dask cluster (the same stored result as the default runne
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -24,6 +25,7 @@ from annotation.store.tables import (
     HitRow,
     ScanRow,
 )
+from tests.processes import HAS_PROC, children_of, left_running
 
 OPENINGS = ["Se busca {job} en {city}.", "Vacante de {job} para {city}.",
             "Importante empresa contrata {job} ({city})."]
@@ -104,6 +106,42 @@ def test_a_scan_killed_mid_way_resumes_with_nothing_lost_or_doubled(
         assert statuses[-1] == "finished"
         already = session.scalar(select(ScanRow.ads_seen).order_by(ScanRow.id.desc()).limit(1))
     assert already >= stored  # the rerun did not assess those again
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAS_PROC, reason="needs /proc to find the server")
+def test_a_killed_scan_leaves_no_prefect_server(tmp_path: Path) -> None:
+    """With no Prefect server configured the scan starts its own; SIGKILL runs no
+    clean-up, and that server must still end (issue 11 item 10)."""
+    source = write_ads(tmp_path / "ads.jsonl", 3000)
+    db_url = f"sqlite:///{tmp_path / 'c.db'}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect"), CENTINELA_MODEL="indicators.rules.v1")
+    errors = tmp_path / "scan.stderr"
+    with errors.open("wb") as stderr:
+        scan = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.cli", "scan", str(source), "--db", db_url,
+             "--batch-size", "25"], env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+    try:
+        stored = 0
+        deadline = time.monotonic() + 300
+        while not stored and time.monotonic() < deadline and scan.poll() is None:
+            time.sleep(0.2)
+            with contextlib.suppress(Exception):  # the schema may be half made yet
+                stored = count(db_url, AdRow, migrate=False)
+        # Storing ads, so its flow runs against the server, which is certainly started.
+        assert stored and scan.poll() is None, (
+            f"the scan did not get going (exit code {scan.poll()}, {stored} ads): "
+            + errors.read_text(encoding="utf-8", errors="replace")[-3000:])
+        servers = children_of(scan.pid)
+        assert servers, "no Prefect server process was started"
+        scan.send_signal(signal.SIGKILL)
+        scan.wait(timeout=30)
+    finally:
+        scan.kill()
+        scan.wait()
+    left = left_running(servers)
+    assert not left, f"the Prefect server {left} outlived the killed scan"
 
 
 @pytest.mark.slow

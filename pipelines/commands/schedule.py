@@ -34,7 +34,8 @@ def schedule(
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from corpora.sources.config import SourcesFileError, load_sources_file
-    from pipelines.schedules import build_deployments, local_prefect_server, purge_deployment
+    from pipelines.prefect_env import PrefectServerError, local_prefect_server
+    from pipelines.schedules import build_deployments, purge_deployment
     from pipelines.settings import SettingsError
 
     settings = Settings.from_env()
@@ -50,6 +51,11 @@ def schedule(
     if PREFECT_API_URL.value():
         serve(*deployments, limit=limit, pause_on_shutdown=False)
         return
-    with local_prefect_server() as api_url, temporary_settings({PREFECT_API_URL: api_url}):
-        typer.echo(f"Prefect server (and UI) on {api_url.removesuffix('/api')}")
-        serve(*deployments, limit=limit, pause_on_shutdown=False)
+    try:
+        with local_prefect_server() as api_url, \
+                temporary_settings({PREFECT_API_URL: api_url}):
+            typer.echo(f"Prefect server (and UI) on {api_url.removesuffix('/api')}")
+            serve(*deployments, limit=limit, pause_on_shutdown=False)
+    except PrefectServerError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(1) from None
