@@ -9,7 +9,7 @@ from typing import Any
 
 from evaluation.model_card import card_html
 from evaluation.plots import draw_figures
-from evaluation.report import BY_COLUMNS, SUMMARY_COLUMNS, by_rows, format_value
+from evaluation.summary import BY_COLUMNS, SUMMARY_COLUMNS, by_rows, format_value
 
 CSS = """
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;

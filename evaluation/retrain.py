@@ -45,7 +45,7 @@ from evaluation.promotion import TOLERANCE, HitCounts, cell_scores, count_hits, 
 from evaluation.report import ReportFiles
 from models.artifact_registry import ModelRegistry, RegistryChange
 from models.artifacts import Artifact, models_root
-from models.ensemble.store import ENSEMBLE_NAME
+from models.ensemble.detector import NAME as ENSEMBLE_NAME
 
 MODEL = ENSEMBLE_NAME
 SCHEMA = "centinela.retrain.v1"
@@ -155,8 +155,7 @@ def default_model(home: Path) -> Artifact | None:
 def compare(candidate: Artifact, default: Artifact | None, data: TrainingSet,
             tolerance: float = TOLERANCE) -> dict[str, Any]:
     """Score both models on the same held-out sets and apply the gate: the JSON report."""
-    from models.ensemble.detector import EnsembleDetector
-    from models.ensemble.store import load_ensemble_model
+    from models.ensemble.detector import EnsembleDetector, load_ensemble_model
 
     taxonomy = load_taxonomy()
     sets = data.evaluation_sets()

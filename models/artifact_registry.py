@@ -7,7 +7,7 @@ the default every detector factory loads (`default_artifact`). Promoting pushes 
 rolling back pops the top, so the previous default is in use again and the popped version
 stays registered (nothing is deleted). With no default recorded for a name, the latest
 registered artifact is its default (homes trained before the registry existed, and the
-first training on first use).
+first `centinela train`).
 
 Artifacts registered by one training run share their version tag (an ensemble and its
 TF-IDF part) and move together: promoting `indicators.ensemble` at V also promotes every
@@ -30,7 +30,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from models.artifacts import Artifact, ArtifactError, latest_artifact, load_artifact
+from models.artifacts import (
+    Artifact,
+    ArtifactError,
+    NoTrainedModelError,
+    latest_artifact,
+    load_artifact,
+)
 
 SCHEMA = "centinela.model-registry.v1"
 REGISTRY_FILE = "registry.json"
@@ -241,3 +247,16 @@ class ModelRegistry:
         """Keep the promotion gate's decision on a candidate (shown by `models list`)."""
         with self._locked() as state:
             state.decisions.setdefault(name, {})[version] = decision
+
+
+def find_artifact(name: str, root: Path, path: Path | None = None) -> Artifact:
+    """The artifact at `path`, else the default of `name` in `root`'s model registry
+    (the promoted version, else the latest registered); `NoTrainedModelError` when
+    there is none."""
+    if path is not None:
+        return load_artifact(Path(path))
+    found = ModelRegistry(root).default_artifact(name)
+    if found is None:
+        raise NoTrainedModelError(
+            f"no trained {name} model under {root}; run `centinela train` first")
+    return found

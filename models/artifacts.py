@@ -25,6 +25,10 @@ class ArtifactError(RuntimeError):
     """An artifact is missing, incomplete, or its files do not match their hashes."""
 
 
+class NoTrainedModelError(ArtifactError):
+    """No trained artifact is registered yet (loading never trains: `centinela train`)."""
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with Path(path).open("rb") as fh:

@@ -17,7 +17,7 @@ from models.detector import Detector
 DETECTORS: dict[str, str] = {
     "indicators.rules.v1": "models.rules.detector:build_rules_detector",
     "indicators.rules.v2": "models.rules.detector:build_rules_v2_detector",
-    "indicators.tfidf.v1": "models.ensemble.detector:build_tfidf_detector",
+    "indicators.tfidf.v1": "models.tfidf.detector:build_tfidf_detector",
     "indicators.ensemble.v1": "models.ensemble.detector:build_ensemble_detector",
     "indicators.transformer.v1": "models.transformer.detector:build_transformer_detector",
     "indicators.semantic.v1": "models.semantic.detector:build_semantic_detector",

@@ -35,7 +35,7 @@ class Settings:
     CENTINELA_DB     SQLAlchemy URL (default: sqlite:///<home>/centinela.db);
                      postgresql+psycopg://user@host/db for teams
     CENTINELA_MODEL  detector name for detect and scan (default: indicators.ensemble.v1,
-                     trained from the bundled corpus on first use); a trained detector
+                     trained by `centinela train`, which `make run` does); a trained detector
                      loads the version its model registry names as default
                      (<home>/models/registry.json: `centinela models list`)
     CENTINELA_SECRET key for contact pseudonyms (HMAC) and the web app's sign-in form,

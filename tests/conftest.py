@@ -36,8 +36,8 @@ def taxonomy():
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path, monkeypatch):
     """Never touch the user's data dir: every test gets its own CENTINELA_HOME. Commands
-    default to the rules detector here, since the default ensemble trains on first use;
-    tests of the ensemble use the session's `trained_home`."""
+    default to the rules detector here, since the default ensemble needs training first
+    (`centinela train`); tests of the ensemble use the session's `trained_home`."""
     monkeypatch.setenv("CENTINELA_HOME", str(tmp_path / "centinela-home"))
     monkeypatch.delenv("CENTINELA_DB", raising=False)
     monkeypatch.setenv("CENTINELA_MODEL", "indicators.rules.v1")
@@ -68,7 +68,7 @@ def trained_home(tmp_path_factory, prefect_harness):
 def ensemble_detector(trained_home):
     from models.registry import load_detector
 
-    return load_detector("indicators.ensemble.v1", home=trained_home, train_if_missing=False)
+    return load_detector("indicators.ensemble.v1", home=trained_home)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

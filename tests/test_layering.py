@@ -50,3 +50,59 @@ def test_package_inits_stay_light():
         init = ROOT / layer / "__init__.py"
         heavy = _imports(init) & {"torch", "prefect", "spacy", "sklearn", "transformers", "sqlalchemy"}
         assert not heavy, f"{init} imports {heavy} at import time"
+
+
+def _module(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _runtime_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node of `tree` except those under `if TYPE_CHECKING:` (never run)."""
+    nodes, stack = [], [tree]
+    while stack:
+        node = stack.pop()
+        nodes.append(node)
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and ast.unparse(child.test) == "TYPE_CHECKING":
+                stack.extend(child.orelse)
+            else:
+                stack.append(child)
+    return nodes
+
+
+def _module_imports(path: Path, known: set[str]) -> set[str]:
+    """The project modules `path` imports when it runs, at the top or in a function."""
+    found = set()
+    for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+        else:
+            continue
+        found.update(name for name in names if name in known)
+    return found
+
+
+@pytest.mark.parametrize("layer", ["models", "evaluation"])
+def test_no_import_circle(layer):
+    """No import circle between the modules of `layer`, even through imports inside
+    functions (a lazy import that dodges a circle still couples two modules both ways)."""
+    paths = {_module(path): path for name, path in SOURCES if name == layer}
+    graph = {name: _module_imports(path, set(paths)) - {name} for name, path in paths.items()}
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+
+    def visit(name: str, trail: list[str]) -> None:
+        state[name] = 1
+        for other in sorted(graph[name]):
+            if state.get(other) == 1:
+                circle = trail[trail.index(other):] + [other]
+                pytest.fail("import circle: " + " -> ".join(circle))
+            if other not in state:
+                visit(other, [*trail, other])
+        state[name] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [name])

@@ -16,9 +16,8 @@ from annotation.store.audit import list_audit
 from corpora.taxonomy import load_taxonomy
 from evaluation import retrain
 from evaluation.promotion import TOLERANCE, decide
-from models.artifact_registry import ModelRegistry, RegistryError
-from models.artifacts import models_root, new_version, save_artifact
-from models.ensemble.store import NoTrainedModelError, find_artifact
+from models.artifact_registry import ModelRegistry, RegistryError, find_artifact
+from models.artifacts import NoTrainedModelError, models_root, new_version, save_artifact
 from pipelines.cli import app
 
 NAME, PART = "indicators.ensemble", "indicators.tfidf"
@@ -33,6 +32,20 @@ def register(root: Path, *names: str) -> str:
                       training_data_sha256="0" * 64)
     time.sleep(0.002)  # created_at has second resolution; versions sort by microseconds
     return version
+
+
+def test_loading_a_model_never_trains_it(tmp_path, monkeypatch):
+    from models.registry import load_detector
+
+    for name in ("indicators.ensemble.v1", "indicators.tfidf.v1"):
+        with pytest.raises(NoTrainedModelError, match="run `centinela train` first"):
+            load_detector(name, home=tmp_path)
+    assert not list(tmp_path.rglob("meta.json"))
+    monkeypatch.setenv("CENTINELA_HOME", str(tmp_path))
+    monkeypatch.delenv("CENTINELA_MODEL")
+    result = CliRunner().invoke(app, ["detect", "-"], input='{"text": "Se busca cocinero"}\n')
+    assert result.exit_code == 2 and "run `centinela train` first" in result.stderr
+    assert not list(tmp_path.rglob("meta.json"))
 
 
 def test_the_latest_is_the_default_until_one_is_promoted(tmp_path):

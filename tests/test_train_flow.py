@@ -18,8 +18,8 @@ from corpora.corpus import SEED_DIR, load_corpus, read_splits
 from corpora.records import Ad, ReviewDecision
 from evaluation import retrain
 from models.artifact_registry import ModelRegistry
+from models.artifact_registry import find_artifact
 from models.artifacts import load_artifact, models_root
-from models.ensemble.store import find_artifact
 
 SIZES = {"train": 60, "dev": 50, "test": 90}
 SCRAMBLE = 7  # a scrambled corpus gives each train and dev ad the labels of the ad 7 on

@@ -1,10 +1,11 @@
-"""The ensemble and TF-IDF detectors, loaded from registered artifacts."""
+"""`indicators.ensemble.v1` and `.v2`: the ensemble detectors, loaded from registered
+artifacts (loading never trains: `centinela train` does)."""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,39 +14,38 @@ import numpy as np
 from corpora.normalize import normalize_text
 from corpora.records import Ad, Assessment, Evidence, IndicatorHit, ModelRef
 from corpora.taxonomy import Taxonomy, load_taxonomy
-from models.artifacts import ArtifactError, cache_root, load_skops, models_root
+from models.artifacts import (
+    Artifact,
+    ArtifactError,
+    cache_root,
+    load_skops,
+    models_root,
+)
+from models.artifact_registry import find_artifact
 from models.detector import Detector
 from models.ensemble.combine import combine_probabilities, risk_level, risk_score, rule_matrix
-from models.ensemble.store import (
-    ENSEMBLE_NAME,
-    SEMANTIC_ENSEMBLE_FILE,
-    SEMANTIC_ENSEMBLE_NAME,
-    SEMANTIC_ENSEMBLE_VERSION,
-    TFIDF_NAME,
-    VERSION,
-    NoTrainedModelError,
-    find_artifact,
-    load_ensemble_model,
-    load_tfidf_model,
-    train_default_models,
-)
 from models.explain import explain_hits
 from models.risk import escalates, load_risk_policy
 from models.rules.detector import RulesDetector
+from models.tfidf.detector import NAME as TFIDF_NAME
+from models.tfidf.detector import VERSION as TFIDF_VERSION
+from models.tfidf.detector import tfidf_evidence
+
+logger = logging.getLogger(__name__)
+
+NAME = "indicators.ensemble"
+VERSION = "1"
+MODEL_FILE = "ensemble.skops"
+# indicators.ensemble.v2 (with the semantic model) is registered under its own name, so
+# that the latest v1 stays what `indicators.ensemble.v1` loads.
+SEMANTIC_NAME = "indicators.ensemble.v2"
+SEMANTIC_VERSION = "2"
+SEMANTIC_FILE = "ensemble.skops"
 
 
 # The score factor of a model-only hit with no phrase as evidence (shown "model only, no
 # phrase"): kept, since dropping it costs recall, but ranked below hits a reviewer can check.
 MODEL_ONLY_FACTOR = 0.5
-
-
-def _tfidf_evidence(tfidf, ad: Ad, labels: Sequence[int]) -> dict[int, list[Evidence]]:
-    """Evidence per label from the TF-IDF model, as exact spans of `ad.text`."""
-    if not labels:
-        return {}
-    norm = normalize_text(ad.text)
-    return {label: [Evidence.from_text(ad.text, *norm.to_original(s, e)) for s, e in spans]
-            for label, spans in tfidf.evidence(norm.text, ad.lang, labels).items()}
 
 
 class EnsembleDetector(Detector):
@@ -60,11 +60,11 @@ class EnsembleDetector(Detector):
         self.taxonomy = taxonomy
         self.risk_policy = load_risk_policy()
         if rules.ref.sha256 != model.rules_sha256:
-            print("note: the rule patterns changed since this ensemble was trained; "
-                  "run `centinela train` to refit it", file=sys.stderr)
+            logger.warning("the rule patterns changed since this ensemble was trained; "
+                           "run `centinela train` to refit it")
         combined = hashlib.sha256(f"{artifact_sha256}:{rules.ref.sha256}".encode()).hexdigest()
-        self._ref = ModelRef(name=ENSEMBLE_NAME, version=self.version, sha256=combined)
-        self.detector_name = f"{ENSEMBLE_NAME}.v{self.version}"
+        self._ref = ModelRef(name=NAME, version=self.version, sha256=combined)
+        self.detector_name = f"{NAME}.v{self.version}"
 
     @property
     def ref(self) -> ModelRef:
@@ -101,7 +101,7 @@ class EnsembleDetector(Detector):
                 continue
             by_rule = {hit.id: hit for hit in rule_hits[i]}
             found = np.where(E[i] >= self.model.thresholds)[0]
-            from_model = _tfidf_evidence(self.model.tfidf, ad, [
+            from_model = tfidf_evidence(self.model.tfidf, ad, [
                 k for k in found if labels[k] not in by_rule and k not in found_evidence[i]])
             hits = []
             for k in found:
@@ -117,7 +117,7 @@ class EnsembleDetector(Detector):
                 hits.append(IndicatorHit(
                     id=label, score=round(score, 4),
                     strength=self.taxonomy.get(label).strength, evidence=evidence,
-                    detector=f"{TFIDF_NAME}.v{VERSION}" if by_tfidf else self.detector_name,
+                    detector=f"{TFIDF_NAME}.v{TFIDF_VERSION}" if by_tfidf else self.detector_name,
                 ))
             hits_per_ad.append(hits)
         return E, hits_per_ad
@@ -144,52 +144,17 @@ class EnsembleDetector(Detector):
         return out
 
 
-class TfidfDetector(Detector):
-    """`indicators.tfidf.v1` alone: calibrated probabilities, dev thresholds, n-gram
-    evidence; risk from the shared strength-based policy."""
-
-    def __init__(self, tfidf, thresholds: dict[str, float], artifact_sha256: str,
-                 taxonomy: Taxonomy):
-        self.tfidf = tfidf
-        self.thresholds = np.array([thresholds[label] for label in tfidf.labels])
-        self.taxonomy = taxonomy
-        self.risk_policy = load_risk_policy()
-        self._ref = ModelRef(name=TFIDF_NAME, version=VERSION, sha256=artifact_sha256)
-
-    @property
-    def ref(self) -> ModelRef:
-        return self._ref
-
-    def detect_hits(self, ads: Sequence[Ad]) -> list[list[IndicatorHit]]:
-        texts = [normalize_text(ad.text).text for ad in ads]
-        P = self.tfidf.predict_proba(texts, [ad.lang for ad in ads])
-        out = []
-        for i, ad in enumerate(ads):
-            found = [] if ad.lang == "und" else list(np.where(P[i] >= self.thresholds)[0])
-            evidence = _tfidf_evidence(self.tfidf, ad, found)
-            out.append([
-                IndicatorHit(id=self.tfidf.labels[k], score=round(float(P[i, k]), 4),
-                             strength=self.taxonomy.get(self.tfidf.labels[k]).strength,
-                             evidence=evidence[k], detector=f"{TFIDF_NAME}.v{VERSION}")
-                for k in found
-            ])
-        return out
+def load_ensemble_model(artifact: Artifact):
+    """The trained ensemble of a registered `indicators.ensemble` artifact."""
+    return load_skops(artifact.file(MODEL_FILE))
 
 
-def build_ensemble_detector(home: Path | None = None, artifact: Path | None = None,
-                            train_if_missing: bool = True) -> EnsembleDetector:
+def build_ensemble_detector(home: Path | None = None, artifact: Path | None = None
+                            ) -> EnsembleDetector:
     """Factory for `indicators.ensemble.v1`: the default registered ensemble (the model
-    registry's, else the latest); with none registered, trains one from the bundled
-    corpus first (about a minute, once)."""
-    root = models_root(home)
-    try:
-        found = find_artifact(ENSEMBLE_NAME, root, artifact)
-    except NoTrainedModelError:
-        if not train_if_missing or artifact is not None:
-            raise
-        print(f"no trained ensemble under {root}: training one from the bundled corpus "
-              "(once, about a minute)", file=sys.stderr)
-        found = train_default_models(root)
+    registry's, else the latest). Loading never trains: with none registered it raises
+    `NoTrainedModelError`, which says to run `centinela train`."""
+    found = find_artifact(NAME, models_root(home), artifact)
     model = load_ensemble_model(found)
     rules = RulesDetector(load_taxonomy(), load_risk_policy(),
                           version=getattr(model, "rules_version", "1"), cache_dir=cache_root(home))
@@ -200,18 +165,11 @@ def build_semantic_ensemble_detector(home: Path | None = None, artifact: Path | 
                                      ) -> SemanticEnsembleDetector:
     """Factory for `indicators.ensemble.v2` (`centinela train --semantic` first; loading
     never trains)."""
-    found = find_artifact(SEMANTIC_ENSEMBLE_NAME, models_root(home), artifact)
-    model = load_skops(found.file(SEMANTIC_ENSEMBLE_FILE))
+    found = find_artifact(SEMANTIC_NAME, models_root(home), artifact)
+    model = load_skops(found.file(SEMANTIC_FILE))
     rules = RulesDetector(load_taxonomy(), load_risk_policy(),
                           version=getattr(model, "rules_version", "1"), cache_dir=cache_root(home))
     return SemanticEnsembleDetector(model, found.meta.sha256, rules, load_taxonomy())
-
-
-def build_tfidf_detector(home: Path | None = None, artifact: Path | None = None) -> TfidfDetector:
-    """Factory for `indicators.tfidf.v1` (run `centinela train` first)."""
-    found = find_artifact(TFIDF_NAME, models_root(home), artifact)
-    return TfidfDetector(load_tfidf_model(found), found.meta.config["thresholds"],
-                         found.meta.sha256, load_taxonomy())
 
 
 class SemanticEnsembleDetector(EnsembleDetector):
@@ -220,7 +178,7 @@ class SemanticEnsembleDetector(EnsembleDetector):
     no rule found quotes the semantic model's sentence when it found the indicator there,
     else the TF-IDF n-grams."""
 
-    version = SEMANTIC_ENSEMBLE_VERSION
+    version = SEMANTIC_VERSION
 
     def __init__(self, model, artifact_sha256: str, rules: RulesDetector, taxonomy: Taxonomy,
                  encoder=None):

@@ -8,36 +8,25 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from models.artifacts import (
-    Artifact,
-    ArtifactError,
-    load_artifact,
-    load_skops,
-    new_version,
-    save_artifact,
-    save_skops,
+from models.artifacts import Artifact, new_version, save_artifact, save_skops
+from models.ensemble.detector import (
+    MODEL_FILE,
+    NAME,
+    SEMANTIC_FILE,
+    SEMANTIC_NAME,
+    SEMANTIC_VERSION,
+    VERSION,
 )
-from models.artifact_registry import ModelRegistry
-from models.ensemble.train import EnsembleModel, TrainingResult
+from models.ensemble.train import TrainingResult
+from models.tfidf.detector import MODEL_FILE as TFIDF_FILE
+from models.tfidf.detector import NAME as TFIDF_NAME
 
-ENSEMBLE_NAME = "indicators.ensemble"
 # The rules version the ensemble is trained with (a trained ensemble loads the version it
 # was trained with). Version 2 adds the vocabulary of real offers (patterns/vocabulary/);
 # trained with it, the ensemble ties on dev (macro-F1 0.881 vs 0.880) and finds more on
 # the real deceptive texts (indicator recall 0.42 vs 0.38, precision 0.78 vs 0.87), but
 # its wave-1 test figures are lower (macro-F1 0.847 vs 0.863), so version 1 stays.
 TRAINING_RULES_VERSION = "1"
-TFIDF_NAME = "indicators.tfidf"
-VERSION = "1"
-# indicators.ensemble.v2 (with the semantic model) is registered under its own name, so
-# that the latest v1 stays what `indicators.ensemble.v1` loads.
-SEMANTIC_ENSEMBLE_NAME = "indicators.ensemble.v2"
-SEMANTIC_ENSEMBLE_VERSION = "2"
-SEMANTIC_ENSEMBLE_FILE = "ensemble.skops"
-
-
-class NoTrainedModelError(ArtifactError):
-    """No trained artifact is registered yet."""
 
 
 def register_trained(result: TrainingResult, root: Path,
@@ -49,20 +38,20 @@ def register_trained(result: TrainingResult, root: Path,
     tag = new_version()
 
     def write_ensemble(folder: Path) -> None:
-        save_skops(result.model, folder / "ensemble.skops")
+        save_skops(result.model, folder / MODEL_FILE)
         if manifest is not None:
             (folder / "training.jsonl").write_text("".join(
                 json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n" for row in manifest),
                 encoding="utf-8")
 
     ensemble = save_artifact(
-        root, ENSEMBLE_NAME, tag, write_ensemble,
+        root, NAME, tag, write_ensemble,
         training_data_sha256=result.data_sha256, metrics=result.metrics,
         config={"version": VERSION, "rules_sha256": result.model.rules_sha256,
                 "rules_version": result.model.rules_version},
     )
     tfidf = save_artifact(
-        root, TFIDF_NAME, tag, lambda folder: save_skops(result.model.tfidf, folder / "tfidf.skops"),
+        root, TFIDF_NAME, tag, lambda folder: save_skops(result.model.tfidf, folder / TFIDF_FILE),
         training_data_sha256=result.data_sha256,
         metrics={"dev_macro_f1": result.metrics.get("dev_macro_f1_tfidf"),
                  "mode": result.metrics.get("mode")},
@@ -73,29 +62,9 @@ def register_trained(result: TrainingResult, root: Path,
     return ensemble, tfidf
 
 
-def find_artifact(name: str, root: Path, path: Path | None = None) -> Artifact:
-    """The artifact at `path`, else the default of `name` in `root`'s model registry
-    (models.artifact_registry: the promoted version, else the latest registered)."""
-    if path is not None:
-        return load_artifact(Path(path))
-    found = ModelRegistry(root).default_artifact(name)
-    if found is None:
-        raise NoTrainedModelError(
-            f"no trained {name} model under {root}; run `centinela train` first")
-    return found
-
-
-def load_ensemble_model(artifact: Artifact) -> EnsembleModel:
-    return load_skops(artifact.file("ensemble.skops"))
-
-
-def load_tfidf_model(artifact: Artifact):
-    return load_skops(artifact.file("tfidf.skops"))
-
-
 def train_default_models(root: Path, report=None, semantic: bool = False) -> Artifact:
     """Train on the bundled corpus's train split, tune on dev, register; return the
-    ensemble artifact. Used by `centinela train` and on first use of the default model.
+    ensemble artifact. Used by `centinela train` (loading a model never trains it).
     With `semantic`, registers `indicators.semantic.v1` and `indicators.ensemble.v2`
     instead (and returns the latter)."""
     from corpora.corpus import CorpusError, load_corpus, read_splits
@@ -145,8 +114,8 @@ def train_semantic_models(result: TrainingResult, train, dev, root: Path, report
                                       "semantic_thresholds")},
         version=tag)
     return save_artifact(
-        root, SEMANTIC_ENSEMBLE_NAME, tag,
-        lambda folder: save_skops(model, folder / SEMANTIC_ENSEMBLE_FILE),
+        root, SEMANTIC_NAME, tag,
+        lambda folder: save_skops(model, folder / SEMANTIC_FILE),
         training_data_sha256=result.data_sha256, metrics={**result.metrics, **metrics},
-        config={"version": SEMANTIC_ENSEMBLE_VERSION, "rules_sha256": model.rules_sha256,
+        config={"version": SEMANTIC_VERSION, "rules_sha256": model.rules_sha256,
                 "encoder": semantic.encoder_id, "gate": model.gate})

@@ -18,8 +18,8 @@ from models.artifacts import (
     save_artifact,
     save_skops,
 )
+from models.artifact_registry import find_artifact
 from models.detector import Detector
-from models.ensemble.store import find_artifact
 from models.risk import load_risk_policy
 from models.semantic.encoder import Encoder
 from models.semantic.model import SemanticModel, score_sentences

@@ -139,15 +139,11 @@ def selection_thresholds(home: Path) -> dict[str, Thresholds]:
     """Decision thresholds of the latest trained ensemble and TF-IDF models in `home`,
     by detector key; empty when nothing is trained yet."""
     from annotation.learning.selection import Thresholds
-    from models.artifacts import models_root
-    from models.ensemble.store import (
-        ENSEMBLE_NAME,
-        TFIDF_NAME,
-        VERSION,
-        NoTrainedModelError,
-        find_artifact,
-        load_ensemble_model,
-    )
+    from models.artifact_registry import find_artifact
+    from models.artifacts import NoTrainedModelError, models_root
+    from models.ensemble.detector import NAME as ENSEMBLE_NAME
+    from models.ensemble.detector import VERSION, load_ensemble_model
+    from models.tfidf.detector import NAME as TFIDF_NAME
 
     root = models_root(home)
     try:

@@ -132,7 +132,7 @@ def print_summary(report: dict[str, Any], console: Console) -> None:
     """The summary table of a report, and why real ads were skipped if they were."""
     from rich.table import Table
 
-    from evaluation.report import BY_COLUMNS, SUMMARY_COLUMNS, by_rows, format_value
+    from evaluation.summary import BY_COLUMNS, SUMMARY_COLUMNS, by_rows, format_value
 
     corpus = report["corpus"]
     where = ("gold files" if corpus["split"] == "gold" else f"{report['split']} split")

@@ -89,6 +89,7 @@ def scan(
 
     from annotation.store import StoreError
     from corpora.sources import SourceError, read_source
+    from models.artifacts import ArtifactError
     from models.registry import UnknownDetectorError, available_detectors
 
     if (source is None) == (sources is None):
@@ -145,6 +146,9 @@ def scan(
                     resume=not restart, in_flight=ahead)
     except StoreError as exc:
         fail_store(db_url, exc)
+    except ArtifactError as exc:  # e.g. no trained model yet: loading never trains
+        typer.echo(f"Error: {printable(str(exc))}", err=True)
+        raise typer.Exit(2) from None
     except (OSError, SourceError) as exc:
         _fail(source or Path("?"), exc)
     except ScanStepError as exc:  # names the records, never quotes them

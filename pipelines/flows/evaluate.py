@@ -19,8 +19,8 @@ from evaluation.report import (
     DEFAULT_REAL_ADS,
     ReportFiles,
     run_evaluation,
-    summary_markdown,
 )
+from evaluation.summary import summary_markdown
 from pipelines.settings import DEFAULT_MODEL
 
 ARTIFACT_KEY = "centinela-evaluation"
