@@ -144,13 +144,16 @@ def _incomplete(split: str, scored: int, wanted: int, gaps: str | None) -> str |
     return f"Only {scored} of the {wanted} ads of the {split} split were scored: {gaps}."
 
 
-def load_detectors(model: str, baselines: bool = True) -> list[tuple[Detector, str]]:
-    """The detector under evaluation then the baselines (each once), with their role."""
+def load_detectors(model: str, baselines: bool = True, home: Path | None = None
+                   ) -> list[tuple[Detector, str]]:
+    """The detector under evaluation then the baselines (each once), with their role;
+    trained ones come from the Centinela `home`."""
     from models.registry import load_detector
 
     names = [model] + [b for b in BASELINES if baselines and b != model]
+    options = {} if home is None else {"home": Path(home)}
     return [(keywords.build_keyword_detector() if name == KEYWORD_BASELINE
-             else load_detector(name), "model" if name == model else "baseline")
+             else load_detector(name, **options), "model" if name == model else "baseline")
             for name in names]
 
 
@@ -356,7 +359,7 @@ def run_evaluation(model: str, *, split: str = "dev", out_dir: Path,
         fields = corpus_fields(ads, read_splits(Path(corpus["splits"])))
     groups_by = group_values(fields, by)
     real = load_real_ads(real_ads_dir, limit_real)
-    chosen = list(detectors) if detectors is not None else load_detectors(model, baselines)
+    chosen = list(detectors) if detectors is not None else load_detectors(model, baselines, home)
     report = build_report(chosen, ads, corpus, real, taxonomy, limit_real, groups_by)
     files = write_report(report, out_dir)
     if home is not None:

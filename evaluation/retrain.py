@@ -134,16 +134,16 @@ def train_candidate(data: TrainingSet, home: Path,
     from models.ensemble.train import train_ensemble
 
     say = report or (lambda message: print(message, file=sys.stderr))
-    result = train_ensemble(data.train, data.dev, load_taxonomy().ids, _rules(), report=say)
+    result = train_ensemble(data.train, data.dev, load_taxonomy().ids, _rules(home), report=say)
     ensemble, _ = register_trained(result, models_root(home), data.manifest())
     return ensemble
 
 
-def _rules():
-    """The rules detector, built once per process (it takes seconds)."""
+def _rules(home: Path):
+    """The rules detector, built once per process (compiled rules cached in `home`)."""
     from models.registry import shared_detector
 
-    return shared_detector("indicators.rules.v1")
+    return shared_detector("indicators.rules.v1", home)
 
 
 def default_model(home: Path) -> Artifact | None:
@@ -153,17 +153,18 @@ def default_model(home: Path) -> Artifact | None:
 
 
 def compare(candidate: Artifact, default: Artifact | None, data: TrainingSet,
-            tolerance: float = TOLERANCE) -> dict[str, Any]:
+            tolerance: float = TOLERANCE, *, home: Path) -> dict[str, Any]:
     """Score both models on the same held-out sets and apply the gate: the JSON report."""
-    from models.ensemble.detector import EnsembleDetector, load_ensemble_model
+    from models.ensemble.detector import EnsembleDetector
+    from models.ensemble.weights import load_ensemble_weights
 
     taxonomy = load_taxonomy()
     sets = data.evaluation_sets()
     counts: dict[str, HitCounts] = {}
     for role, artifact in (("candidate", candidate), ("default", default)):
         if artifact is not None:
-            detector = EnsembleDetector(load_ensemble_model(artifact), artifact.meta.sha256,
-                                        _rules(), taxonomy)
+            detector = EnsembleDetector(load_ensemble_weights(artifact), artifact.meta.sha256,
+                                        _rules(home), taxonomy)
             counts[role] = count_hits(detector, sets, taxonomy)
     verdict = decide(counts["candidate"], counts.get("default"), taxonomy, tolerance)
     return {
@@ -291,7 +292,7 @@ def retrain(store: Store, home: Path, *, corpus_root: Path = SEED_DIR,
     before = default_model(home)
     candidate = train_candidate(data, home, say)
     say("scoring the candidate and the default on the held-out sets")
-    compared = compare(candidate, before, data, tolerance)
+    compared = compare(candidate, before, data, tolerance, home=home)
     files = write_retrain_report(compared, out_dir or reports_dir(home))
     change = conclude(store, home, candidate, compared, files, actor)
     return RetrainResult(candidate, before, change is not None, files)

@@ -82,10 +82,13 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default="indicators.ensemble.v1")
-    model = parser.parse_args().model
+    parser.add_argument("--home", type=Path, required=True,
+                        help="the Centinela home the trained model is registered in")
+    args = parser.parse_args()
+    model = args.model
     dev = set(read_splits().ids["dev"])
     ads = [ad for ad in load_corpus().ads if ad.id in dev]
-    detector = load_detector(model)
+    detector = load_detector(model, home=args.home)
     base = load_risk_policy()
     plain = base.model_copy(update=CANDIDATES["none"])
     detector.risk_policy = plain  # levels before escalation

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from corpora.records import LabelledAd, hash_text
@@ -75,25 +74,14 @@ def new_version() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
 
 
-def default_home(environ: Mapping[str, str] | None = None) -> Path:
-    """CENTINELA_HOME, else the user's data dir (e.g. ~/.local/share/centinela).
-    Read when called, never at import."""
-    env = os.environ if environ is None else environ
-    if env.get("CENTINELA_HOME"):
-        return Path(env["CENTINELA_HOME"])
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("centinela", appauthor=False))
+def models_root(home: Path) -> Path:
+    """Where a Centinela home (`pipelines.settings.Settings.home`) keeps registered models."""
+    return Path(home) / "models"
 
 
-def models_root(home: Path | None = None) -> Path:
-    """Where a Centinela home keeps registered models."""
-    return Path(home if home is not None else default_home()) / "models"
-
-
-def cache_root(home: Path | None = None) -> Path:
+def cache_root(home: Path) -> Path:
     """Where a Centinela home keeps what can be made again (compiled rules, embeddings)."""
-    return Path(home if home is not None else default_home()) / "cache"
+    return Path(home) / "cache"
 
 
 def save_artifact(root: Path, name: str, version: str, write_files, *,

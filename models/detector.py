@@ -5,14 +5,17 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
+import numpy as np
+
 from corpora.records import Ad, Assessment, IndicatorHit, ModelRef
 from corpora.taxonomy import Taxonomy
 from models.explain import explain_hits
-from models.risk import RiskPolicy, score_risk
+from models.risk import PolicyScorer, RiskPolicy, RiskScorer
 
 
 class Detector(ABC):
-    """A registered detector. Subclasses find hits; `assess` turns them into verdicts.
+    """A registered detector. Subclasses find hits; `assess` turns them into verdicts
+    through the one risk seam, `risk_scorer`.
 
     `und` ads are never scored: they get no hits and risk `low`.
     """
@@ -29,16 +32,26 @@ class Detector(ABC):
     def detect_hits(self, ads: Sequence[Ad]) -> list[list[IndicatorHit]]:
         """Indicator hits per ad, with evidence offsets into each `ad.text`."""
 
+    def detect(self, ads: Sequence[Ad]) -> tuple[list[list[IndicatorHit]], np.ndarray | None]:
+        """Hits per ad and, for detectors that have them, the (n_ads, n_indicators)
+        probabilities a learned risk scorer reads (None here)."""
+        return self.detect_hits(ads), None
+
+    @property
+    def risk_scorer(self) -> RiskScorer:
+        """How hits become (score, risk): the strength-based policy unless a detector
+        learned its own (the ensemble)."""
+        return PolicyScorer(self.risk_policy)
+
     def assess(self, ads: Sequence[Ad]) -> list[Assessment]:
         """Assessments in input order."""
-        hits_per_ad = self.detect_hits(ads)
-        assessments = []
-        for ad, hits in zip(ads, hits_per_ad, strict=True):
-            if ad.lang == "und":
-                hits = []
-            score, risk = score_risk(hits, self.risk_policy)
-            assessments.append(Assessment(
-                ad_id=ad.id, lang=ad.lang, risk=risk, score=score, hits=hits,
-                explanation=explain_hits(hits, ad.lang, self.taxonomy), model=self.ref,
-            ))
-        return assessments
+        if not ads:
+            return []
+        hits_per_ad, probabilities = self.detect(ads)
+        hits_per_ad = [[] if ad.lang == "und" else hits
+                       for ad, hits in zip(ads, hits_per_ad, strict=True)]
+        verdicts = self.risk_scorer.score(hits_per_ad, probabilities)
+        return [Assessment(ad_id=ad.id, lang=ad.lang, risk=risk, score=score, hits=hits,
+                           explanation=explain_hits(hits, ad.lang, self.taxonomy),
+                           model=self.ref)
+                for ad, hits, (score, risk) in zip(ads, hits_per_ad, verdicts, strict=True)]

@@ -10,8 +10,14 @@ weak hits together: every escalation needs a hit stronger than weak.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
@@ -81,11 +87,14 @@ def escalates(hits: list[IndicatorHit], policy: RiskPolicy) -> bool:
     return bool(strong) and len(others) - 1 >= policy.strong_with
 
 
-def risk_from_score(score: float, hits: list[IndicatorHit], policy: RiskPolicy) -> Risk:
-    """The risk level of a score; `high` needs a hit stronger than weak."""
-    if score >= policy.thresholds["high"] and any(h.strength != "weak" for h in hits):
+def risk_level(score: float, hits: Sequence[IndicatorHit], high: float, medium: float) -> Risk:
+    """The risk level of an ad's score: no hit is always low, and `high` needs a hit
+    stronger than weak (one or more weak hits alone are at most medium)."""
+    if not hits:
+        return "low"
+    if score >= high and any(h.strength != "weak" for h in hits):
         return "high"
-    if score >= policy.thresholds["medium"]:
+    if score >= medium:
         return "medium"
     return "low"
 
@@ -96,4 +105,56 @@ def score_risk(hits: list[IndicatorHit], policy: RiskPolicy) -> tuple[float, Ris
     score = combine_score(hits, policy)
     if escalates(hits, policy):
         return max(score, policy.thresholds["high"]), "high"
-    return score, risk_from_score(score, hits, policy)
+    return score, risk_level(score, hits, policy.thresholds["high"], policy.thresholds["medium"])
+
+
+def risk_score(risk_proba: np.ndarray, classes: Sequence[str]) -> np.ndarray:
+    """Expected severity in [0, 1] of risk-class probabilities: P(high) + 0.5 P(medium)."""
+    columns = list(classes)
+    return risk_proba[:, columns.index("high")] + 0.5 * risk_proba[:, columns.index("medium")]
+
+
+class RiskScorer(Protocol):
+    """The one seam from hits (and indicator probabilities, for detectors that have them)
+    to each ad's (score, risk): `Detector.assess` calls it for every detector."""
+
+    def score(self, hits_per_ad: Sequence[list[IndicatorHit]],
+              probabilities: np.ndarray | None) -> list[tuple[float, Risk]]: ...
+
+
+@dataclass(frozen=True)
+class PolicyScorer:
+    """Risk from the hits' strengths and combinations (`score_risk`): the default."""
+
+    policy: RiskPolicy
+
+    def score(self, hits_per_ad: Sequence[list[IndicatorHit]],
+              probabilities: np.ndarray | None = None) -> list[tuple[float, Risk]]:
+        return [score_risk(hits, self.policy) for hits in hits_per_ad]
+
+
+@dataclass(frozen=True)
+class LearnedScorer:
+    """Risk from a model over indicator probabilities (a trained ensemble's: expected
+    severity P(high) + 0.5 P(medium)) with its dev thresholds. An ad without hits scores
+    0; a combination the policy escalates is high with at least the high threshold."""
+
+    model: Any  # predict_proba(probabilities) and classes_, as a logistic regression
+    high: float
+    medium: float
+    policy: RiskPolicy
+
+    def score(self, hits_per_ad: Sequence[list[IndicatorHit]],
+              probabilities: np.ndarray | None) -> list[tuple[float, Risk]]:
+        if not hits_per_ad:
+            return []
+        if probabilities is None:
+            raise ValueError("a learned risk scorer needs the indicator probabilities")
+        severity = risk_score(self.model.predict_proba(probabilities), self.model.classes_)
+        out = []
+        for hits, value in zip(hits_per_ad, severity, strict=True):
+            score = 0.0 if not hits else round(float(np.clip(value, 0.0, 1.0)), 4)
+            if escalates(hits, self.policy):
+                score = max(score, math.ceil(float(self.high) * 1e4) / 1e4)
+            out.append((score, risk_level(score, hits, self.high, self.medium)))
+        return out

@@ -7,6 +7,7 @@ import secrets
 import stat
 import tempfile
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -57,8 +58,6 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
-        from models.artifacts import default_home
-
         env = os.environ if environ is None else environ
         home = default_home(env)
         db_url = env.get("CENTINELA_DB") or f"sqlite:///{home / 'centinela.db'}"
@@ -104,6 +103,17 @@ class Settings:
                     "print(secrets.token_hex(32))\"`), or unset it to use a generated key")
             return key
         return load_or_create_secret(self.home / SECRET_FILE)
+
+
+def default_home(environ: Mapping[str, str] | None = None) -> Path:
+    """CENTINELA_HOME, else the user's data dir (e.g. ~/.local/share/centinela).
+    Read when called, never at import."""
+    env = os.environ if environ is None else environ
+    if env.get("CENTINELA_HOME"):
+        return Path(env["CENTINELA_HOME"])
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("centinela", appauthor=False))
 
 
 def read_settings_file(path: Path | None, required: bool = False) -> dict[str, object]:

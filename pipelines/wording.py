@@ -32,7 +32,7 @@ from models.rules.learned import (
 )
 
 
-def publish_accepted(session: Session, *, actor: str, home: Path | None = None
+def publish_accepted(session: Session, *, actor: str, home: Path
                      ) -> LearnedVersion:
     """Publish every accepted phrase not yet in a rules version (LearnedRulesError when
     there is none, or one is unfit: then nothing is written or marked). A phrase the

@@ -24,9 +24,11 @@ ORDINARY = Ad(id="o", lang="pt", text=(
 
 def test_training_registers_two_verified_artifacts(trained_home):
     root = models_root(trained_home)
-    for name, file in (("indicators.ensemble", "ensemble.skops"), ("indicators.tfidf", "tfidf.skops")):
+    for name, stem in (("indicators.ensemble", "ensemble"), ("indicators.tfidf", "tfidf")):
         artifact = latest_artifact(root, name)
-        assert artifact is not None and artifact.file(file).is_file()
+        assert artifact is not None
+        assert artifact.file(f"{stem}.json").is_file() and artifact.file(f"{stem}.npz").is_file()
+        assert not list(artifact.path.glob("*.skops"))  # plain arrays: no code to trust
         assert len(artifact.meta.sha256) == 64 and len(artifact.meta.training_data_sha256) == 64
         assert not list(artifact.path.glob("*.pkl")) and not list(artifact.path.glob("*.pickle"))
     metrics = latest_artifact(root, "indicators.ensemble").meta.metrics
@@ -41,7 +43,7 @@ def test_a_tampered_artifact_is_refused(trained_home, tmp_path):
 
     source = latest_artifact(models_root(trained_home), "indicators.tfidf").path
     copy = shutil.copytree(source, tmp_path / "copy")
-    with (copy / "tfidf.skops").open("ab") as fh:
+    with (copy / "tfidf.npz").open("ab") as fh:
         fh.write(b"tampered")
     with pytest.raises(ArtifactError, match="does not match its sha256"):
         load_artifact(copy)

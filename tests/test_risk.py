@@ -51,6 +51,32 @@ def test_weak_hits_alone_never_make_high(taxonomy) -> None:
         assert not escalates(hits(taxonomy, *weak), policy)
 
 
+def test_the_learned_scorer_keeps_the_policy_rules(taxonomy) -> None:
+    """A trained ensemble's risk (LearnedScorer): its model's expected severity and
+    thresholds, yet no hit is low with 0, weak hits never make high, and a combination
+    the policy escalates is high."""
+    import numpy as np
+
+    from models.ensemble.weights import LinearRisk
+    from models.risk import LearnedScorer
+
+    # Severity grows with the sum of the probabilities: P(high) + 0.5 P(medium).
+    model = LinearRisk(["high", "low", "medium"], np.array([[4.0, 4.0], [-4.0, -4.0],
+                                                           [0.0, 0.0]]), np.zeros(3))
+    scorer = LearnedScorer(model, high=0.6, medium=0.3, policy=load_risk_policy())
+    weak = [i for i in taxonomy.ids if taxonomy.get(i).strength == "weak"][:2]
+    strong = hits(taxonomy, "DOCS_HANDLED")
+    verdicts = scorer.score([[], hits(taxonomy, *weak), strong, hits(taxonomy, *COMBINATION,
+                                                                      "APPEARANCE_REQ")],
+                            np.array([[1.0, 1.0], [1.0, 1.0], [1.0, 1.0], [0.0, 0.0]]))
+    assert verdicts[0] == (0.0, "low")
+    assert verdicts[1][0] > 0.6 and verdicts[1][1] == "medium"  # weak alone: never high
+    assert verdicts[2][0] > 0.6 and verdicts[2][1] == "high"
+    assert verdicts[3][0] >= 0.6 and verdicts[3][1] == "high"  # escalated, low severity
+    with pytest.raises(ValueError, match="needs the indicator probabilities"):
+        scorer.score([strong], None)
+
+
 def test_policy_checks_its_escalation_settings() -> None:
     base = {"weights": {"weak": 0.1, "medium": 0.3, "strong": 0.6},
             "thresholds": {"high": 0.6, "medium": 0.4}}

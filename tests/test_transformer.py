@@ -407,12 +407,11 @@ def test_und_ads_get_no_hits(eager_detector):
 
 
 @pytest.mark.slow
-def test_default_home_holds_the_latest_artifact(artifact, tmp_path, monkeypatch):
+def test_the_home_holds_the_latest_artifact(artifact, tmp_path):
     home = tmp_path / "my-home"
     target = home / "models" / "indicators.transformer" / artifact.path.name
     shutil.copytree(artifact.path, target)
-    monkeypatch.setenv("CENTINELA_HOME", str(home))
-    detector = load_detector("indicators.transformer.v1", device="cpu")
+    detector = load_detector("indicators.transformer.v1", home=home, device="cpu")
     assert detector.ref.sha256 == artifact.meta.sha256
     assert build_transformer_detector(home=home, device="cpu").artifact.path == target
 
@@ -420,6 +419,8 @@ def test_default_home_holds_the_latest_artifact(artifact, tmp_path, monkeypatch)
 def test_clear_errors_for_missing_models_and_checkpoints(tmp_path):
     with pytest.raises(NoTransformerModelError, match="centinela train --transformer"):
         build_transformer_detector(home=tmp_path / "empty-home")
+    with pytest.raises(NoTransformerModelError, match="the Centinela home"):
+        build_transformer_detector()
     with pytest.raises(NoTransformerModelError, match="does not exist"):
         build_transformer_detector(tmp_path / "no-such-artifact")
     with pytest.raises(CheckpointError, match="checkpoint folder does not exist"):

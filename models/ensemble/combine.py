@@ -1,4 +1,5 @@
-"""How rule hits and model probabilities become indicator probabilities, then risk."""
+"""How rule hits and model probabilities become indicator probabilities (risk from them:
+models/risk.py `LearnedScorer`)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from corpora.records import IndicatorHit, Risk
+from corpora.records import IndicatorHit
 
 
 def rule_matrix(hits_per_ad: Sequence[Sequence[IndicatorHit]], labels: Sequence[str]) -> np.ndarray:
@@ -24,21 +25,3 @@ def combine_probabilities(rules: np.ndarray, model: np.ndarray, rule_weights: np
     """Noisy-or of a rule hit (trusted as much as the rule's measured precision) and the
     model's probability, per ad and indicator."""
     return 1.0 - (1.0 - rules * rule_weights[None, :]) * (1.0 - model)
-
-
-def risk_score(risk_proba: np.ndarray, classes: Sequence[str]) -> np.ndarray:
-    """Expected severity in [0, 1]: P(high) + 0.5 P(medium)."""
-    columns = list(classes)
-    return risk_proba[:, columns.index("high")] + 0.5 * risk_proba[:, columns.index("medium")]
-
-
-def risk_level(score: float, hits: Sequence[IndicatorHit], high: float, medium: float) -> Risk:
-    """The risk level of an ad: no indicator is always low, and `high` needs an indicator
-    stronger than weak (one or more weak hits alone are at most medium)."""
-    if not hits:
-        return "low"
-    if score >= high and any(h.strength != "weak" for h in hits):
-        return "high"
-    if score >= medium:
-        return "medium"
-    return "low"

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
-from corpora.normalize import normalize_text
-from corpora.records import Ad, Assessment, Evidence, IndicatorHit, ModelRef
+from corpora.normalize import NormalizedText, normalize_text
+from corpora.records import Ad, Evidence, IndicatorHit, ModelRef
 from corpora.taxonomy import Taxonomy, load_taxonomy
 from models.artifacts import (
-    Artifact,
     ArtifactError,
     cache_root,
     load_skops,
@@ -23,19 +22,19 @@ from models.artifacts import (
 )
 from models.artifact_registry import find_artifact
 from models.detector import Detector
-from models.ensemble.combine import combine_probabilities, risk_level, risk_score, rule_matrix
-from models.explain import explain_hits
-from models.risk import escalates, load_risk_policy
+from models.ensemble.combine import combine_probabilities, rule_matrix
+from models.ensemble.weights import load_ensemble_weights
+from models.risk import LearnedScorer, load_risk_policy
 from models.rules.detector import RulesDetector
 from models.tfidf.detector import NAME as TFIDF_NAME
 from models.tfidf.detector import VERSION as TFIDF_VERSION
 from models.tfidf.detector import tfidf_evidence
+from models.tfidf.linear import LinearTfidfModel, Row
 
 logger = logging.getLogger(__name__)
 
 NAME = "indicators.ensemble"
 VERSION = "1"
-MODEL_FILE = "ensemble.skops"
 # indicators.ensemble.v2 (with the semantic model) is registered under its own name, so
 # that the latest v1 stays what `indicators.ensemble.v1` loads.
 SEMANTIC_NAME = "indicators.ensemble.v2"
@@ -46,6 +45,13 @@ SEMANTIC_FILE = "ensemble.skops"
 # The score factor of a model-only hit with no phrase as evidence (shown "model only, no
 # phrase"): kept, since dropping it costs recall, but ranked below hits a reviewer can check.
 MODEL_ONLY_FACTOR = 0.5
+
+
+class Scores(NamedTuple):
+    E: np.ndarray  # (n_ads, n_labels) combined probabilities
+    rule_hits: list[list[IndicatorHit]]
+    evidence: list[dict[int, Evidence]]  # per ad and label, a later stage's evidence
+    rows: list[Row | None]  # per ad, its TF-IDF features
 
 
 class EnsembleDetector(Detector):
@@ -70,30 +76,27 @@ class EnsembleDetector(Detector):
     def ref(self) -> ModelRef:
         return self._ref
 
-    def _probabilities(self, ads: Sequence[Ad]) -> tuple[np.ndarray, list[list[IndicatorHit]]]:
-        E, rule_hits, _ = self._scores(ads)
-        return E, rule_hits
-
-    def _scores(self, ads: Sequence[Ad]
-                ) -> tuple[np.ndarray, list[list[IndicatorHit]], list[dict[int, Evidence]]]:
-        """Combined probabilities, rule hits, and per ad the evidence a later stage found
-        per label (none in v1)."""
-        rule_hits = self.rules.detect_hits(ads)
-        texts = [normalize_text(ad.text).text for ad in ads]
-        P = self.model.tfidf.predict_proba(texts, [ad.lang for ad in ads])
+    def _scores(self, ads: Sequence[Ad], norms: Sequence[NormalizedText]) -> Scores:
+        """Combined probabilities, rule hits, per ad the evidence a later stage found per
+        label (none in v1), and the TF-IDF features (for evidence)."""
+        rule_hits = self.rules.detect_hits(ads, norms)
+        texts, langs = [norm.text for norm in norms], [ad.lang for ad in ads]
+        rows = self.model.tfidf.rows(texts, langs)
+        P = self.model.tfidf.predict_proba(texts, langs, rows)
         E = combine_probabilities(rule_matrix(rule_hits, self.model.labels), P,
                                   self.model.rule_weights)
         E[[ad.lang == "und" for ad in ads]] = 0.0
-        return E, rule_hits, [{} for _ in ads]
+        return Scores(E, rule_hits, [{} for _ in ads], rows)
 
     def indicator_probabilities(self, ads: Sequence[Ad]) -> np.ndarray:
         """(n_ads, n_indicators) combined probabilities in taxonomy order (for calibration
         plots); `und` ads get zeros."""
-        return self._probabilities(ads)[0]
+        return self._scores(ads, [normalize_text(ad.text) for ad in ads]).E
 
     def _predict(self, ads: Sequence[Ad]) -> tuple[np.ndarray, list[list[IndicatorHit]]]:
         labels = self.model.labels
-        E, rule_hits, found_evidence = self._scores(ads)
+        norms = [normalize_text(ad.text) for ad in ads]  # once per ad, for every part
+        E, rule_hits, found_evidence, rows = self._scores(ads, norms)
         hits_per_ad = []
         for i, ad in enumerate(ads):
             if ad.lang == "und":
@@ -101,8 +104,9 @@ class EnsembleDetector(Detector):
                 continue
             by_rule = {hit.id: hit for hit in rule_hits[i]}
             found = np.where(E[i] >= self.model.thresholds)[0]
-            from_model = tfidf_evidence(self.model.tfidf, ad, [
-                k for k in found if labels[k] not in by_rule and k not in found_evidence[i]])
+            from_model = tfidf_evidence(self.model.tfidf, ad, norms[i], [
+                k for k in found if labels[k] not in by_rule and k not in found_evidence[i]],
+                rows[i])
             hits = []
             for k in found:
                 label = labels[k]
@@ -125,48 +129,35 @@ class EnsembleDetector(Detector):
     def detect_hits(self, ads: Sequence[Ad]) -> list[list[IndicatorHit]]:
         return self._predict(ads)[1]
 
-    def assess(self, ads: Sequence[Ad]) -> list[Assessment]:
-        if not ads:
-            return []
+    def detect(self, ads: Sequence[Ad]) -> tuple[list[list[IndicatorHit]], np.ndarray]:
         E, hits_per_ad = self._predict(ads)
-        model = self.model
-        scores = risk_score(model.risk_model.predict_proba(E), model.risk_model.classes_)
-        out = []
-        for ad, hits, score in zip(ads, hits_per_ad, scores, strict=True):
-            score = 0.0 if not hits else round(float(np.clip(score, 0.0, 1.0)), 4)
-            if escalates(hits, self.risk_policy):  # a combination the policy rates high
-                score = max(score, math.ceil(float(model.risk_high) * 1e4) / 1e4)
-            out.append(Assessment(
-                ad_id=ad.id, lang=ad.lang, score=score, hits=hits,
-                risk=risk_level(score, hits, model.risk_high, model.risk_medium),
-                explanation=explain_hits(hits, ad.lang, self.taxonomy), model=self.ref,
-            ))
-        return out
+        return hits_per_ad, E
+
+    @property
+    def risk_scorer(self) -> LearnedScorer:
+        """The risk model learned with the ensemble, over its indicator probabilities."""
+        return LearnedScorer(self.model.risk_model, self.model.risk_high,
+                             self.model.risk_medium, self.risk_policy)
 
 
-def load_ensemble_model(artifact: Artifact):
-    """The trained ensemble of a registered `indicators.ensemble` artifact."""
-    return load_skops(artifact.file(MODEL_FILE))
-
-
-def build_ensemble_detector(home: Path | None = None, artifact: Path | None = None
-                            ) -> EnsembleDetector:
+def build_ensemble_detector(home: Path, artifact: Path | None = None) -> EnsembleDetector:
     """Factory for `indicators.ensemble.v1`: the default registered ensemble (the model
     registry's, else the latest). Loading never trains: with none registered it raises
     `NoTrainedModelError`, which says to run `centinela train`."""
     found = find_artifact(NAME, models_root(home), artifact)
-    model = load_ensemble_model(found)
+    model = load_ensemble_weights(found)
     rules = RulesDetector(load_taxonomy(), load_risk_policy(),
                           version=getattr(model, "rules_version", "1"), cache_dir=cache_root(home))
     return EnsembleDetector(model, found.meta.sha256, rules, load_taxonomy())
 
 
-def build_semantic_ensemble_detector(home: Path | None = None, artifact: Path | None = None
+def build_semantic_ensemble_detector(home: Path, artifact: Path | None = None
                                      ) -> SemanticEnsembleDetector:
     """Factory for `indicators.ensemble.v2` (`centinela train --semantic` first; loading
     never trains)."""
     found = find_artifact(SEMANTIC_NAME, models_root(home), artifact)
     model = load_skops(found.file(SEMANTIC_FILE))
+    model.tfidf = LinearTfidfModel.from_fitted(model.tfidf)  # v1's fast TF-IDF path
     rules = RulesDetector(load_taxonomy(), load_risk_policy(),
                           version=getattr(model, "rules_version", "1"), cache_dir=cache_root(home))
     return SemanticEnsembleDetector(model, found.meta.sha256, rules, load_taxonomy())
@@ -191,11 +182,10 @@ class SemanticEnsembleDetector(EnsembleDetector):
                 f"this ensemble was trained on {model.semantic.encoder_id} embeddings, but "
                 f"{self.encoder.id} is installed: run `centinela train --semantic` again")
 
-    def _scores(self, ads: Sequence[Ad]
-                ) -> tuple[np.ndarray, list[list[IndicatorHit]], list[dict[int, Evidence]]]:
+    def _scores(self, ads: Sequence[Ad], norms: Sequence[NormalizedText]) -> Scores:
         from models.semantic.model import score_sentences
 
-        E, rule_hits, evidence = super()._scores(ads)
+        E, rule_hits, evidence, rows = super()._scores(ads, norms)
         model = self.model
         S = np.zeros_like(E)
         gated = [i for i in np.where(model.passes_gate(E))[0] if ads[i].lang != "und"]
@@ -208,4 +198,4 @@ class SemanticEnsembleDetector(EnsembleDetector):
                                                     *scored.evidence_span(int(where[k])))
         F = model.combine(E, S)
         F[[ad.lang == "und" for ad in ads]] = 0.0
-        return F, rule_hits, evidence
+        return Scores(F, rule_hits, evidence, rows)

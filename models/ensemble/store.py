@@ -10,7 +10,6 @@ from typing import Any
 
 from models.artifacts import Artifact, new_version, save_artifact, save_skops
 from models.ensemble.detector import (
-    MODEL_FILE,
     NAME,
     SEMANTIC_FILE,
     SEMANTIC_NAME,
@@ -18,7 +17,7 @@ from models.ensemble.detector import (
     VERSION,
 )
 from models.ensemble.train import TrainingResult
-from models.tfidf.detector import MODEL_FILE as TFIDF_FILE
+from models.ensemble.weights import EnsembleWeights
 from models.tfidf.detector import NAME as TFIDF_NAME
 
 # The rules version the ensemble is trained with (a trained ensemble loads the version it
@@ -32,13 +31,15 @@ TRAINING_RULES_VERSION = "1"
 def register_trained(result: TrainingResult, root: Path,
                      manifest: Sequence[Mapping[str, Any]] | None = None
                      ) -> tuple[Artifact, Artifact]:
-    """Save the ensemble and the TF-IDF model as two artifacts under `root`. `manifest`
-    (one JSON object per training row: id, provenance, labels, text hash; no ad text) is
-    kept with the ensemble as `training.jsonl`."""
+    """Save the ensemble and the TF-IDF model as two artifacts under `root`, as plain
+    arrays (models/ensemble/weights.py). `manifest` (one JSON object per training row: id,
+    provenance, labels, text hash; no ad text) is kept with the ensemble as
+    `training.jsonl`."""
     tag = new_version()
+    weights = EnsembleWeights.from_model(result.model)
 
     def write_ensemble(folder: Path) -> None:
-        save_skops(result.model, folder / MODEL_FILE)
+        weights.save(folder)
         if manifest is not None:
             (folder / "training.jsonl").write_text("".join(
                 json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n" for row in manifest),
@@ -51,7 +52,7 @@ def register_trained(result: TrainingResult, root: Path,
                 "rules_version": result.model.rules_version},
     )
     tfidf = save_artifact(
-        root, TFIDF_NAME, tag, lambda folder: save_skops(result.model.tfidf, folder / TFIDF_FILE),
+        root, TFIDF_NAME, tag, weights.tfidf.save,
         training_data_sha256=result.data_sha256,
         metrics={"dev_macro_f1": result.metrics.get("dev_macro_f1_tfidf"),
                  "mode": result.metrics.get("mode")},

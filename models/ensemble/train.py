@@ -11,7 +11,8 @@ import numpy as np
 from corpora.records import RISK_LEVELS, LabelledAd
 from models.detector import Detector
 from models.artifacts import hash_training_data
-from models.ensemble.combine import combine_probabilities, risk_score, rule_matrix
+from models.ensemble.combine import combine_probabilities, rule_matrix
+from models.risk import risk_score
 from models.thresholds import choose_thresholds, precision_threshold
 from models.tfidf.model import TfidfIndicatorModel
 

@@ -185,13 +185,16 @@ class RulesDetector(Detector):
     def ref(self) -> ModelRef:
         return self._ref
 
-    def detect_hits(self, ads: Sequence[Ad]) -> list[list[IndicatorHit]]:
+    def detect_hits(self, ads: Sequence[Ad], norms: Sequence[NormalizedText] | None = None
+                    ) -> list[list[IndicatorHit]]:
+        """Hits per ad; `norms` (each ad's `normalize_text`) when the caller has them."""
         results: list[list[IndicatorHit]] = [[] for _ in ads]
         for lang, rules in self.languages.items():
             index = [i for i, ad in enumerate(ads) if ad.lang == lang]
             if not index:
                 continue
-            normalized = [normalize_text(ads[i].text) for i in index]
+            normalized = [norms[i] if norms is not None else normalize_text(ads[i].text)
+                          for i in index]
             found = rules.find([n.text for n in normalized], [ads[i].country for i in index])
             for i, norm, per_indicator in zip(index, normalized, found):
                 results[i] = self._hits(ads[i].text, norm, per_indicator)
@@ -215,9 +218,9 @@ class RulesDetector(Detector):
 def build_rules_detector(patterns_dir: Path | None = None, *,
                          home: Path | None = None) -> RulesDetector:
     """Factory registered as `indicators.rules.v1`. The rules ship with the code; `home`
-    keeps them compiled (see `models.rules.lexicon.cached_lexicon`)."""
+    keeps them compiled (see `models.rules.lexicon.cached_lexicon`; none: compiled anew)."""
     return RulesDetector(load_taxonomy(), load_risk_policy(), patterns_dir or PATTERNS_DIR,
-                         cache_dir=cache_root(home))
+                         cache_dir=None if home is None else cache_root(home))
 
 
 def build_rules_v2_detector(patterns_dir: Path | None = None, *,
@@ -225,4 +228,4 @@ def build_rules_v2_detector(patterns_dir: Path | None = None, *,
     """Factory registered as `indicators.rules.v2`: v1's patterns and the vocabulary of
     real offers (patterns/vocabulary/)."""
     return RulesDetector(load_taxonomy(), load_risk_policy(), patterns_dir or PATTERNS_DIR,
-                         version="2", cache_dir=cache_root(home))
+                         version="2", cache_dir=None if home is None else cache_root(home))

@@ -28,7 +28,7 @@ import yaml
 from corpora.records import Ad
 from corpora.taxonomy import load_taxonomy
 from corpora.yamlload import load_yaml
-from models.artifacts import cache_root, default_home
+from models.artifacts import cache_root
 from models.rules.detector import LANGS, LATEST_SHIPPED, NAME, VERSIONS, RulesDetector
 from models.rules.lexicon import PATTERNS_DIR
 
@@ -70,19 +70,21 @@ class LearnedVersion:
         return f"{NAME}.v{self.version}"
 
 
-def rules_dir(home: Path | None = None) -> Path:
-    return (home or default_home()) / "rules"
+def rules_dir(home: Path) -> Path:
+    return Path(home) / "rules"
 
 
-def published_versions(home: Path | None = None) -> list[int]:
-    """The learned versions published under `home`, oldest first."""
+def published_versions(home: Path | None) -> list[int]:
+    """The learned versions published under `home`, oldest first (none without one)."""
+    if home is None:
+        return []
     folder = rules_dir(home)
     if not folder.is_dir():
         return []
     return sorted(int(m[1]) for p in folder.iterdir() if (m := _FILE.match(p.name)))
 
 
-def load_version(version: int, home: Path | None = None) -> LearnedVersion:
+def load_version(version: int, home: Path) -> LearnedVersion:
     path = rules_dir(home) / f"{NAME}.v{version}.yaml"
     if version < FIRST_LEARNED_VERSION or not path.is_file():
         raise LearnedRulesError(
@@ -109,7 +111,7 @@ def extra_rules(learned: LearnedVersion) -> dict[str, dict[str, list[dict[str, A
     return out
 
 
-def build_learned_rules_detector(version: int, home: Path | None = None,
+def build_learned_rules_detector(version: int, home: Path,
                                  patterns_dir: Path | None = None) -> RulesDetector:
     """`indicators.rules.v<version>`: the latest shipped patterns plus that version's
     phrases."""
@@ -122,7 +124,7 @@ def build_learned_rules_detector(version: int, home: Path | None = None,
                          cache_dir=cache_root(home))
 
 
-def publish(phrases: Sequence[LearnedPhrase], *, actor: str, home: Path | None = None,
+def publish(phrases: Sequence[LearnedPhrase], *, actor: str, home: Path,
             patterns_dir: Path | None = None) -> LearnedVersion:
     """Write the next version: the latest one's phrases plus `phrases` (those not in it
     yet), checked as the module says. Raises LearnedRulesError when there is nothing new

@@ -87,7 +87,7 @@ def load_semantic_model(artifact: Artifact) -> SemanticModel:
     return load_skops(artifact.file(MODEL_FILE))
 
 
-def build_semantic_detector(home: Path | None = None, artifact: Path | None = None
+def build_semantic_detector(home: Path, artifact: Path | None = None
                             ) -> SemanticDetector:
     """Factory registered as `indicators.semantic.v1`: the latest registered model (loading
     never trains)."""

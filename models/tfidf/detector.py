@@ -7,38 +7,48 @@ from pathlib import Path
 
 import numpy as np
 
-from corpora.normalize import normalize_text
+from corpora.normalize import NormalizedText, normalize_text
 from corpora.records import Ad, Evidence, IndicatorHit, ModelRef
 from corpora.taxonomy import Taxonomy, load_taxonomy
 from models.artifact_registry import find_artifact
-from models.artifacts import Artifact, load_skops, models_root
+from models.artifacts import Artifact, ArtifactError, load_skops, models_root
 from models.detector import Detector
 from models.risk import load_risk_policy
+from models.tfidf.linear import LinearTfidfModel, Row
 
 NAME = "indicators.tfidf"
 VERSION = "1"
-MODEL_FILE = "tfidf.skops"
+SKOPS_FILE = "tfidf.skops"  # how TF-IDF models were saved before the arrays format
 
 
-def load_tfidf_model(artifact: Artifact):
-    return load_skops(artifact.file(MODEL_FILE))
+def load_tfidf_model(artifact: Artifact) -> LinearTfidfModel:
+    """The TF-IDF model of a registered artifact (tfidf.json + tfidf.npz); one saved
+    before that format (tfidf.skops) loads through skops (slower)."""
+    if artifact.file("tfidf.json").is_file():
+        return LinearTfidfModel.load(artifact.path)
+    if artifact.file(SKOPS_FILE).is_file():
+        return LinearTfidfModel.from_fitted(load_skops(artifact.file(SKOPS_FILE)))
+    raise ArtifactError(f"{artifact.path}: no TF-IDF model files; retrain with "
+                        "`centinela train`")
 
 
-def tfidf_evidence(tfidf, ad: Ad, labels: Sequence[int]) -> dict[int, list[Evidence]]:
-    """Evidence per label from the TF-IDF model, as exact spans of `ad.text`."""
+def tfidf_evidence(tfidf: LinearTfidfModel, ad: Ad, norm: NormalizedText,
+                   labels: Sequence[int], row: Row | None = None
+                   ) -> dict[int, list[Evidence]]:
+    """Evidence per label from the TF-IDF model, as exact spans of `ad.text` (`norm` is
+    its normalised text, `row` its features when already computed)."""
     if not labels:
         return {}
-    norm = normalize_text(ad.text)
     return {label: [Evidence.from_text(ad.text, *norm.to_original(s, e)) for s, e in spans]
-            for label, spans in tfidf.evidence(norm.text, ad.lang, labels).items()}
+            for label, spans in tfidf.evidence(norm.text, ad.lang, labels, row=row).items()}
 
 
 class TfidfDetector(Detector):
     """`indicators.tfidf.v1` alone: calibrated probabilities, dev thresholds, n-gram
     evidence; risk from the shared strength-based policy."""
 
-    def __init__(self, tfidf, thresholds: dict[str, float], artifact_sha256: str,
-                 taxonomy: Taxonomy):
+    def __init__(self, tfidf: LinearTfidfModel, thresholds: dict[str, float],
+                 artifact_sha256: str, taxonomy: Taxonomy):
         self.tfidf = tfidf
         self.thresholds = np.array([thresholds[label] for label in tfidf.labels])
         self.taxonomy = taxonomy
@@ -50,12 +60,14 @@ class TfidfDetector(Detector):
         return self._ref
 
     def detect_hits(self, ads: Sequence[Ad]) -> list[list[IndicatorHit]]:
-        texts = [normalize_text(ad.text).text for ad in ads]
-        P = self.tfidf.predict_proba(texts, [ad.lang for ad in ads])
+        norms = [normalize_text(ad.text) for ad in ads]
+        texts, langs = [norm.text for norm in norms], [ad.lang for ad in ads]
+        rows = self.tfidf.rows(texts, langs)
+        P = self.tfidf.predict_proba(texts, langs, rows)
         out = []
         for i, ad in enumerate(ads):
             found = [] if ad.lang == "und" else list(np.where(P[i] >= self.thresholds)[0])
-            evidence = tfidf_evidence(self.tfidf, ad, found)
+            evidence = tfidf_evidence(self.tfidf, ad, norms[i], found, rows[i])
             out.append([
                 IndicatorHit(id=self.tfidf.labels[k], score=round(float(P[i, k]), 4),
                              strength=self.taxonomy.get(self.tfidf.labels[k]).strength,
@@ -65,7 +77,7 @@ class TfidfDetector(Detector):
         return out
 
 
-def build_tfidf_detector(home: Path | None = None, artifact: Path | None = None) -> TfidfDetector:
+def build_tfidf_detector(home: Path, artifact: Path | None = None) -> TfidfDetector:
     """Factory for `indicators.tfidf.v1` (run `centinela train` first; loading never
     trains)."""
     found = find_artifact(NAME, models_root(home), artifact)

@@ -11,7 +11,6 @@ from functools import cache
 import numpy as np
 
 from corpora.normalize import fold_text
-from models.tfidf.estimator import MultiLabelLinearClassifier
 
 _WORD = re.compile(r"(?u)\b\w\w+\b|\d")
 _PUNCT_EDGES = " \t\n.,;:!?¡¿()[]{}\"'«»*-–—/|"
@@ -43,6 +42,8 @@ class TfidfIndicatorModel:
 
     def fit(self, texts: Sequence[str], langs: Sequence[str], Y: np.ndarray) -> TfidfIndicatorModel:
         from sklearn.pipeline import Pipeline
+
+        from models.tfidf.estimator import MultiLabelLinearClassifier
 
         self.pipelines_ = {}
         for group, index in self._groups(langs).items():
@@ -116,41 +117,42 @@ class TfidfIndicatorModel:
         pipeline = self.pipelines_[group]
         row = pipeline.named_steps["features"].transform([text]).tocsr()
         names = self._feature_names(group)
-        return {label: self._label_evidence(text, lang, row, names,
-                                            pipeline.named_steps["clf"].coef_[label],
-                                            max_phrases)
+        return {label: label_evidence(text, lang, row, names,
+                                      pipeline.named_steps["clf"].coef_[label], max_phrases)
                 for label in labels}
 
-    @staticmethod
-    def _label_evidence(text: str, lang: str, row, names: np.ndarray, coef: np.ndarray,
-                        max_phrases: int) -> list[tuple[int, int]]:
-        contrib = row.data * coef[row.indices]
-        order = np.argsort(-contrib)
-        folded = fold_text(text)
-        stop = _stop_words(lang)
-        spans: list[tuple[int, int, float]] = []
-        top = 0.0
-        for j in order[:40]:
-            if contrib[j] <= 0 or contrib[j] < 0.2 * top:
-                break
-            kind, _, gram = names[row.indices[j]].partition("__")
-            # Word n-grams read as evidence; character n-grams mostly point at fragments
-            # of function words, so they only count when they sit in a content word.
-            words = gram.split() if kind == "word" else [gram.strip()]
-            if kind == "char" and (len(gram.strip()) < 4 or " " in gram.strip()):
+
+def label_evidence(text: str, lang: str, row, names: np.ndarray, coef: np.ndarray,
+                   max_phrases: int) -> list[tuple[int, int]]:
+    """The spans of `text` behind one label: `row` holds the text's features (`indices`,
+    `data`), `names` the feature names and `coef` the label's weights."""
+    contrib = row.data * coef[row.indices]
+    order = np.argsort(-contrib)
+    folded = fold_text(text)
+    stop = _stop_words(lang)
+    spans: list[tuple[int, int, float]] = []
+    top = 0.0
+    for j in order[:40]:
+        if contrib[j] <= 0 or contrib[j] < 0.2 * top:
+            break
+        kind, _, gram = names[row.indices[j]].partition("__")
+        # Word n-grams read as evidence; character n-grams mostly point at fragments
+        # of function words, so they only count when they sit in a content word.
+        words = gram.split() if kind == "word" else [gram.strip()]
+        if kind == "char" and (len(gram.strip()) < 4 or " " in gram.strip()):
+            continue
+        if all(w in stop or len(w) < 3 for w in words):
+            continue
+        for start, end in _occurrences(folded, gram if kind == "word" else gram.strip(), kind):
+            start, end = _widen(folded, start, end)
+            if folded[start:end] in stop:
                 continue
-            if all(w in stop or len(w) < 3 for w in words):
-                continue
-            for start, end in _occurrences(folded, gram if kind == "word" else gram.strip(), kind):
-                start, end = _widen(folded, start, end)
-                if folded[start:end] in stop:
-                    continue
-                top = max(top, float(contrib[j]))
-                spans.append((start, end, float(contrib[j])))
-            if len(spans) >= 8:
-                break
-        return [(s, e) for s, e in _phrases(text, spans, max_phrases)
-                if is_phrase(text[s:e], lang)]
+            top = max(top, float(contrib[j]))
+            spans.append((start, end, float(contrib[j])))
+        if len(spans) >= 8:
+            break
+    return [(s, e) for s, e in _phrases(text, spans, max_phrases)
+            if is_phrase(text[s:e], lang)]
 
 
 @cache
@@ -158,6 +160,9 @@ def _stop_words(lang: str) -> frozenset[str]:
     """Folded function words of a language (spaCy's lists), never evidence on their own."""
     import importlib
 
+    from models.nlp import import_spacy
+
+    import_spacy()  # without torch (seconds)
     try:
         words = importlib.import_module(f"spacy.lang.{lang}.stop_words").STOP_WORDS
     except ModuleNotFoundError:

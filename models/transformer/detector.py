@@ -46,8 +46,11 @@ def find_transformer_artifact(artifact: str | Path | None = None, *,
                 f"{path}: {problem} (expected <home>/models/{ARTIFACT_NAME}/<version>/ with a "
                 f"meta.json); {HOW_TO_TRAIN}")
         found = load_artifact(path)
+    elif home is None:
+        raise NoTransformerModelError("give the artifact folder or the Centinela home "
+                                      f"to find it in; {HOW_TO_TRAIN}")
     else:
-        root = models_root(Path(home) if home is not None else None)
+        root = models_root(Path(home))
         found = ModelRegistry(root).default_artifact(ARTIFACT_NAME)
         if found is None:
             raise NoTransformerModelError(
@@ -130,8 +133,8 @@ def build_transformer_detector(artifact: str | Path | None = None, *,
     """Factory registered as `indicators.transformer.v1`.
 
     `artifact`: an artifact folder; by default the latest one registered under
-    `<home>/models/indicators.transformer/`, with `home` defaulting to CENTINELA_HOME or
-    the user's data dir. Its files are checked against their sha256 before loading.
+    `<home>/models/indicators.transformer/` (`home`: the settings' home). Its files are
+    checked against their sha256 before loading.
     """
     found = find_transformer_artifact(artifact, home=home)
     classifier = TransformerClassifier.load(found.path, device=device)

@@ -142,12 +142,13 @@ def selection_thresholds(home: Path) -> dict[str, Thresholds]:
     from models.artifact_registry import find_artifact
     from models.artifacts import NoTrainedModelError, models_root
     from models.ensemble.detector import NAME as ENSEMBLE_NAME
-    from models.ensemble.detector import VERSION, load_ensemble_model
+    from models.ensemble.detector import VERSION
+    from models.ensemble.weights import load_ensemble_weights
     from models.tfidf.detector import NAME as TFIDF_NAME
 
     root = models_root(home)
     try:
-        ensemble = load_ensemble_model(find_artifact(ENSEMBLE_NAME, root))
+        ensemble = load_ensemble_weights(find_artifact(ENSEMBLE_NAME, root))
         tfidf = find_artifact(TFIDF_NAME, root)
     except NoTrainedModelError:
         return {}

@@ -83,7 +83,7 @@ def bench(
         ads = [built.ad for built in build_ads(read_jsonl(stream, str(source)))
                if built.ad is not None]
     name = model or settings.model
-    detector = load_detector(name)
+    detector = load_detector(name, home=settings.home)
     sets = {"sample": repeat_ads(ads, n)}
     folder = real_ads or DEFAULT_REAL_ADS
     found = read_real_ads(folder, n) if folder.is_dir() else []

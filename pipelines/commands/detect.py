@@ -76,7 +76,8 @@ def detect(
         stream, where, size = _open_input(input_path, stack)
         out = _open_output(output, stack)
         try:
-            detector = load_detector(model or Settings.from_env().model)
+            settings = Settings.from_env()
+            detector = load_detector(model or settings.model, home=settings.home)
         except UnknownDetectorError as exc:
             raise typer.BadParameter(str(exc), param_hint="--model") from None
         except ArtifactError as exc:

@@ -93,7 +93,7 @@ def evaluate(
 
     settings = Settings.from_env()
     model_name = model or settings.model
-    if model_name not in [*available_detectors(), KEYWORD_BASELINE]:
+    if model_name not in [*available_detectors(settings.home), KEYWORD_BASELINE]:
         raise typer.BadParameter(str(UnknownDetectorError(model_name)), param_hint="--model")
     if split is SplitName.test and not gold:
         typer.secho(f"Warning: {TEST_SPLIT_WARNING}", err=True, fg="yellow")

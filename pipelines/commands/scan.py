@@ -98,7 +98,7 @@ def scan(
         raise typer.BadParameter("--only needs --sources", param_hint="--only")
     settings = Settings.from_env()
     model_name = model or settings.model
-    if model_name not in available_detectors():
+    if model_name not in available_detectors(settings.home):
         raise typer.BadParameter(str(UnknownDetectorError(model_name)), param_hint="--model")
     db_url = db or settings.db_url
     if sources is not None:

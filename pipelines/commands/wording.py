@@ -42,8 +42,9 @@ def find(days: Annotated[int, typer.Option(min=1, help="The recent window, in da
     from models.registry import load_detector
     from pipelines.wording import find_wording
 
-    rules = load_detector("indicators.rules.v1")
-    with open_cli_store(db or Settings.from_env().db_url, writable=True) as store, \
+    settings = Settings.from_env()
+    rules = load_detector("indicators.rules.v1", home=settings.home)
+    with open_cli_store(db or settings.db_url, writable=True) as store, \
             store.begin() as session:
         runs = find_wording(session, rules, now=utc_now(), days=days,
                             reference_days=reference_days, min_score=min_score,

@@ -41,10 +41,11 @@ def train_candidate(data: TrainingSet, home: Path):
 
 @task(name="compare-with-default", cache_policy=NO_CACHE)
 def compare_with_default(candidate, default, data: TrainingSet, tolerance: float,
-                         out_dir: Path):
+                         out_dir: Path, home: Path):
     from evaluation.retrain import compare, write_retrain_report
 
-    return write_retrain_report(compare(candidate, default, data, tolerance), out_dir)
+    return write_retrain_report(compare(candidate, default, data, tolerance, home=home),
+                                out_dir)
 
 
 @task(name="register-and-decide", cache_policy=NO_CACHE)
@@ -78,7 +79,7 @@ def train_indicators(home: str, db_url: SecretStr | None = None,
     before = default_model(home_path)
     candidate = train_candidate(data, home_path)
     files = compare_with_default(candidate, before, data, tolerance,
-                                 Path(out_dir) if out_dir else reports_dir(home_path))
+                                 Path(out_dir) if out_dir else reports_dir(home_path), home_path)
     promoted = register_and_decide(url, home_path, candidate, files, actor)
     create_markdown_artifact(
         key=ARTIFACT_KEY,

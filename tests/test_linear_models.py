@@ -1,0 +1,172 @@
+"""The trained models as plain arrays (models/tfidf/linear.py, models/ensemble/weights.py)
+predict what the scikit-learn objects predict, load without running code or importing
+scikit-learn, and older skops artifacts still load."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from corpora.corpus import load_corpus, read_splits
+from corpora.normalize import normalize_text
+from models.artifacts import ArtifactError, load_artifact, save_artifact, save_skops
+from models.ensemble.train import EnsembleModel
+from models.ensemble.weights import EnsembleWeights, LinearRisk, load_ensemble_weights
+from models.tfidf.linear import LinearTfidfModel
+from models.tfidf.model import TfidfIndicatorModel
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    ads = load_corpus().ads
+    train_ids = set(read_splits().ids["train"])
+    return [ad for ad in ads if ad.id in train_ids], ads
+
+
+@pytest.fixture(scope="module", params=["shared", "per_language"])
+def fitted(request, corpus):
+    """A TF-IDF model fitted on part of the train split, as training fits it."""
+    train, _ = corpus
+    train = train[::2]
+    labels = sorted({i for ad in train for i in ad.indicators}) + ["NEVER_SEEN"]
+    Y = np.array([[int(label in ad.indicators) for label in labels] for ad in train])
+    model = TfidfIndicatorModel(labels, mode=request.param)
+    return model.fit([a.text for a in train], [a.lang for a in train], Y)
+
+
+@pytest.fixture(scope="module")
+def texts(corpus):
+    _, ads = corpus
+    return [normalize_text(a.text).text for a in ads], [a.lang for a in ads]
+
+
+def test_linear_tfidf_predicts_what_scikit_learn_predicts(fitted, texts, tmp_path):
+    texts, langs = texts
+    expected = fitted.predict_proba(texts, langs)
+    linear = LinearTfidfModel.from_fitted(fitted)
+    assert np.abs(linear.predict_proba(texts, langs) - expected).max() < 1e-9
+    assert np.ptp(expected[:, :-1]) > 0.5  # real predictions, not constants
+    assert (expected[:, -1] == 0).all()  # a label never seen: its constant prior
+    linear.save(tmp_path)
+    loaded = LinearTfidfModel.load(tmp_path)
+    assert np.array_equal(loaded.predict_proba(texts, langs), linear.predict_proba(texts, langs))
+    # the same evidence phrases
+    P = expected
+    for i in range(0, len(texts), 5):
+        labels = [int(k) for k in np.where(P[i, :-1] >= 0.3)[0]]
+        assert loaded.evidence(texts[i], langs[i], labels) == \
+            fitted.evidence(texts[i], langs[i], labels), i
+
+
+def test_linear_risk_predicts_what_logistic_regression_predicts(texts, fitted):
+    from sklearn.linear_model import LogisticRegression
+
+    P = fitted.predict_proba(*texts)
+    levels = np.array(["low", "medium", "high"])[np.clip(np.round(P.sum(axis=1)), 0, 2)
+                                                  .astype(int)]
+    for y in (levels, np.where(levels == "high", "high", "low")):
+        model = LogisticRegression(class_weight="balanced", max_iter=2000).fit(P, y)
+        linear = LinearRisk.from_fitted(model)
+        assert linear.classes_ == list(model.classes_)
+        assert np.abs(linear.predict_proba(P) - model.predict_proba(P)).max() < 1e-9
+
+
+def _ensemble(fitted, texts) -> EnsembleModel:
+    from sklearn.linear_model import LogisticRegression
+
+    P = fitted.predict_proba(*texts)
+    risk = np.array(["low", "medium", "high"])[np.clip(np.round(P.sum(axis=1)), 0, 2)
+                                                .astype(int)]
+    n = len(fitted.labels)
+    return EnsembleModel(
+        labels=fitted.labels, tfidf=fitted, rule_weights=np.linspace(0.5, 0.9, n),
+        thresholds=np.full(n, 0.4), tfidf_thresholds=np.full(n, 0.5),
+        risk_model=LogisticRegression(max_iter=2000).fit(P, risk), risk_high=0.7,
+        risk_medium=0.3, rules_sha256="r" * 64)
+
+
+def test_an_ensemble_saved_as_skops_before_still_loads(fitted, texts, tmp_path):
+    model = _ensemble(fitted, texts)
+    old = save_artifact(tmp_path, "indicators.ensemble", "old",
+                        lambda folder: save_skops(model, folder / "ensemble.skops"),
+                        training_data_sha256="d" * 64)
+    new = save_artifact(tmp_path, "indicators.ensemble", "new",
+                        EnsembleWeights.from_model(model).save, training_data_sha256="d" * 64)
+    assert not list(new.path.glob("*.skops"))
+    P = fitted.predict_proba(*texts)
+    for artifact in (old, new):
+        weights = load_ensemble_weights(load_artifact(artifact.path))
+        assert np.abs(weights.tfidf.predict_proba(*texts) - P).max() < 1e-9
+        assert np.abs(weights.risk_model.predict_proba(P)
+                      - model.risk_model.predict_proba(P)).max() < 1e-9
+        assert np.array_equal(weights.thresholds, model.thresholds)
+        assert weights.risk_high == 0.7 and weights.rules_version == "1"
+
+
+def test_model_files_that_would_run_code_or_do_not_fit_are_refused(fitted, texts, tmp_path):
+    EnsembleWeights.from_model(_ensemble(fitted, texts)).save(tmp_path)
+    spec = json.loads((tmp_path / "ensemble.json").read_text(encoding="utf-8"))
+    with np.load(tmp_path / "ensemble.npz") as npz:
+        arrays = dict(npz)
+    # an object array needs pickle to load: never
+    np.savez(tmp_path / "ensemble.npz", **{**arrays, "thresholds": np.array([{}], dtype=object)})
+    with pytest.raises(ArtifactError, match="retrain it with `centinela train`"):
+        EnsembleWeights.load(tmp_path)
+    np.savez(tmp_path / "ensemble.npz", **{**arrays, "thresholds": arrays["thresholds"][:3]})
+    with pytest.raises(ArtifactError, match="do not match its labels"):
+        EnsembleWeights.load(tmp_path)
+    np.savez(tmp_path / "ensemble.npz", **arrays)
+    (tmp_path / "ensemble.json").write_text(json.dumps({**spec, "format": "other"}))
+    with pytest.raises(ArtifactError, match="not a centinela.ensemble-linear.v1 file"):
+        EnsembleWeights.load(tmp_path)
+
+
+def test_a_new_field_of_the_trained_model_is_not_silently_dropped(fitted, texts):
+    import dataclasses
+
+    model = _ensemble(fitted, texts)
+    Extended = dataclasses.make_dataclass("Extended", [("gate", float, 0.5)],
+                                          bases=(EnsembleModel,))
+    extended = Extended(**{f.name: getattr(model, f.name)
+                           for f in dataclasses.fields(EnsembleModel)})
+    with pytest.raises(ValueError, match=r"does not save \['gate'\]"):
+        EnsembleWeights.from_model(extended)
+
+
+def test_detect_with_the_ensemble_imports_neither_sklearn_nor_skops(fitted, texts, tmp_path):
+    """What makes `centinela detect` start in seconds: the arrays load without them."""
+    from models.ensemble.detector import NAME
+    from models.tfidf.detector import NAME as TFIDF_NAME
+
+    weights = EnsembleWeights.from_model(_ensemble(fitted, texts))
+    root = tmp_path / "home" / "models"
+    save_artifact(root, NAME, "v", weights.save, training_data_sha256="d" * 64)
+    save_artifact(root, TFIDF_NAME, "v", weights.tfidf.save, training_data_sha256="d" * 64,
+                  config={"thresholds": dict.fromkeys(weights.labels, 0.5)})
+    line = json.dumps({"id": "a", "text": "Se busca cocinera con experiencia en Lima."})
+    script = (
+        "import sys\n"
+        "from pipelines.cli import app\n"
+        "try:\n"
+        "    app(['detect', '-', '--model', sys.argv[1]])\n"
+        "except SystemExit as exit:\n"
+        "    assert not exit.code, exit.code\n"
+        "heavy = {'sklearn', 'skops', 'scipy', 'torch', 'prefect', 'datasets'} & {\n"
+        "    name.split('.')[0] for name in sys.modules}\n"
+        "print(sorted(heavy), file=sys.stderr)\n")
+    for model in ("indicators.ensemble.v1", "indicators.tfidf.v1", "indicators.rules.v1"):
+        run = subprocess.run([sys.executable, "-c", script, model], input=line, text=True,
+                             capture_output=True, cwd=ROOT, check=False,
+                             env={"PATH": "/usr/bin:/bin",
+                                  "CENTINELA_HOME": str(tmp_path / "home")})
+        assert run.returncode == 0, run.stderr[-2000:]
+        assert json.loads(run.stdout)["model"]["name"] == model.rsplit(".", 1)[0]
+        assert run.stderr.strip().splitlines()[-1] == "[]", (model, run.stderr[-500:])
