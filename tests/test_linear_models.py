@@ -129,16 +129,21 @@ def test_model_files_that_would_run_code_or_do_not_fit_are_refused(fitted, texts
         EnsembleWeights.load(tmp_path)
 
 
-def test_a_new_field_of_the_trained_model_is_not_silently_dropped(fitted, texts):
+def test_a_field_training_adds_is_saved_or_refused(fitted, texts, tmp_path):
     import dataclasses
 
     model = _ensemble(fitted, texts)
-    Extended = dataclasses.make_dataclass("Extended", [("gate", float, 0.5)],
-                                          bases=(EnsembleModel,))
-    extended = Extended(**{f.name: getattr(model, f.name)
-                           for f in dataclasses.fields(EnsembleModel)})
-    with pytest.raises(ValueError, match=r"does not save \['gate'\]"):
-        EnsembleWeights.from_model(extended)
+    n = len(model.labels)
+    Extended = dataclasses.make_dataclass(
+        "Extended", [("combiner", np.ndarray, None), ("gate", float, 0.5),
+                     ("extra", object, None)], bases=(EnsembleModel,))
+    base = {f.name: getattr(model, f.name) for f in dataclasses.fields(EnsembleModel)}
+    extended = Extended(**base, combiner=np.ones((n, 3)))
+    EnsembleWeights.from_model(extended).save(tmp_path)
+    loaded = EnsembleWeights.load(tmp_path)
+    assert np.array_equal(loaded.combiner, np.ones((n, 3))) and loaded.gate == 0.5
+    with pytest.raises(ValueError, match="cannot save the field 'extra'"):
+        EnsembleWeights.from_model(Extended(**base, combiner=np.ones(n), extra={"a": 1}))
 
 
 def test_detect_with_the_ensemble_imports_neither_sklearn_nor_skops(fitted, texts, tmp_path):

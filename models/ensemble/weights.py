@@ -23,11 +23,6 @@ from models.tfidf.linear import LinearTfidfModel, read_arrays
 
 FORMAT = "centinela.ensemble-linear.v1"
 SKOPS_FILE = "ensemble.skops"  # how ensembles were saved before
-# The fields of a trained EnsembleModel that `from_model` carries over; a new field must
-# be added here (and to the files) before such a model can be saved.
-_MODEL_FIELDS = {"labels", "tfidf", "rule_weights", "thresholds", "tfidf_thresholds",
-                 "risk_model", "risk_high", "risk_medium", "rules_sha256", "rules_version"}
-_ARRAYS = ("rule_weights", "thresholds", "tfidf_thresholds")
 
 
 @dataclass
@@ -56,44 +51,51 @@ class LinearRisk:
                    np.asarray(model.intercept_, dtype=float))
 
 
-@dataclass
 class EnsembleWeights:
-    """Everything `EnsembleDetector` needs besides the rules, under the same attribute
-    names as the trained `EnsembleModel`."""
+    """Everything `EnsembleDetector` needs besides the rules, under the attribute names of
+    the trained `EnsembleModel`: its TF-IDF part as a `LinearTfidfModel`, its risk model
+    as a `LinearRisk`, its arrays and its plain values (numbers, strings, labels). Saved
+    field by field, so a field training adds is saved too (or refused, if it is none of
+    these)."""
 
-    labels: list[str]
-    tfidf: LinearTfidfModel
-    rule_weights: np.ndarray
-    thresholds: np.ndarray
-    tfidf_thresholds: np.ndarray
-    risk_model: LinearRisk
-    risk_high: float
-    risk_medium: float
-    rules_sha256: str
-    rules_version: str = "1"
+    def __init__(self, **fields: Any):
+        self.fields = fields
+        self.__dict__.update(fields)
 
     @classmethod
     def from_model(cls, model: Any) -> EnsembleWeights:
-        """The arrays of a trained `EnsembleModel`."""
-        unknown = {f.name for f in dataclasses.fields(model)} - _MODEL_FIELDS
-        if unknown:
-            raise ValueError(f"models/ensemble/weights.py does not save {sorted(unknown)} "
-                             "yet: add them there")
-        return cls(labels=list(model.labels), tfidf=LinearTfidfModel.from_fitted(model.tfidf),
-                   **{key: np.asarray(getattr(model, key), dtype=float) for key in _ARRAYS},
-                   risk_model=LinearRisk.from_fitted(model.risk_model),
-                   risk_high=float(model.risk_high), risk_medium=float(model.risk_medium),
-                   rules_sha256=model.rules_sha256, rules_version=model.rules_version)
+        """The arrays and values of a trained `EnsembleModel` (a dataclass)."""
+        fields = {}
+        for name, value in ((f.name, getattr(model, f.name))
+                            for f in dataclasses.fields(model)):
+            if name == "tfidf":
+                fields[name] = LinearTfidfModel.from_fitted(value)
+            elif name == "risk_model":
+                fields[name] = LinearRisk.from_fitted(value)
+            elif isinstance(value, np.ndarray) and value.dtype.kind in "fiub":
+                fields[name] = value.astype(np.float64)
+            elif _plain(value):
+                fields[name] = value
+            else:
+                raise ValueError(f"models/ensemble/weights.py cannot save the field {name!r} "
+                                 f"({type(value).__name__}) as arrays")
+        return cls(**fields)
 
     def save(self, folder: Path) -> None:
-        self.tfidf.save(folder)
-        arrays = {key: getattr(self, key) for key in _ARRAYS}
-        arrays.update(risk_coef=self.risk_model.coef, risk_intercept=self.risk_model.intercept)
-        (folder / "ensemble.json").write_text(json.dumps({
-            "format": FORMAT, "labels": self.labels, "risk_classes": self.risk_model.classes_,
-            "risk_high": self.risk_high, "risk_medium": self.risk_medium,
-            "rules_sha256": self.rules_sha256, "rules_version": self.rules_version,
-        }, ensure_ascii=False, indent=1), encoding="utf-8")
+        arrays, values = {}, {}
+        for name, value in self.fields.items():
+            if name == "tfidf":
+                value.save(folder)
+            elif name == "risk_model":
+                arrays.update(risk_coef=value.coef, risk_intercept=value.intercept)
+                values["risk_classes"] = value.classes_
+            elif isinstance(value, np.ndarray):
+                arrays[name] = value
+            else:
+                values[name] = value
+        (folder / "ensemble.json").write_text(json.dumps(
+            {"format": FORMAT, "values": values, "arrays": sorted(arrays)},
+            ensure_ascii=False, indent=1), encoding="utf-8")
         with (folder / "ensemble.npz").open("wb") as fh:
             np.savez(fh, **arrays)
 
@@ -101,23 +103,26 @@ class EnsembleWeights:
     def load(cls, folder: Path) -> EnsembleWeights:
         spec, arrays = read_arrays(folder, "ensemble", FORMAT)
         try:
-            weights = cls(
-                labels=list(spec["labels"]), tfidf=LinearTfidfModel.load(folder),
-                **{key: arrays[key] for key in _ARRAYS},
-                risk_model=LinearRisk(list(spec["risk_classes"]), arrays["risk_coef"],
-                                      arrays["risk_intercept"]),
-                risk_high=float(spec["risk_high"]), risk_medium=float(spec["risk_medium"]),
-                rules_sha256=str(spec["rules_sha256"]), rules_version=str(spec["rules_version"]))
+            values = dict(spec["values"])
+            risk = LinearRisk([str(c) for c in values.pop("risk_classes")],
+                              arrays.pop("risk_coef"), arrays.pop("risk_intercept"))
+            fields = {**values, **arrays, "tfidf": LinearTfidfModel.load(folder),
+                      "risk_model": risk}
+            labels = list(fields["labels"])
         except (KeyError, TypeError, ValueError) as exc:
             raise ArtifactError(f"{folder}: not an ensemble model ({exc!r}); retrain it with "
                                 "`centinela train`") from None
-        n = len(weights.labels)
-        if weights.tfidf.labels != weights.labels or \
-                any(arrays[key].shape != (n,) for key in _ARRAYS) or \
-                weights.risk_model.coef.shape[1] != n:
+        if fields["tfidf"].labels != labels or risk.coef.shape[1] != len(labels) or \
+                any(a.shape[:1] != (len(labels),) for a in arrays.values()):
             raise ArtifactError(f"{folder}: the ensemble's arrays do not match its labels; "
                                 "retrain it with `centinela train`")
-        return weights
+        return cls(**fields)
+
+
+def _plain(value: Any) -> bool:
+    """A value JSON keeps exactly: None, a number, a string, or a list of strings."""
+    return (value is None or isinstance(value, (bool, int, float, str))
+            or (isinstance(value, list) and all(isinstance(v, str) for v in value)))
 
 
 def load_ensemble_weights(artifact: Artifact) -> EnsembleWeights:
