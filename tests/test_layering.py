@@ -106,3 +106,15 @@ def test_no_import_circle(layer):
     for name in sorted(graph):
         if name not in state:
             visit(name, [name])
+
+
+@pytest.mark.parametrize("layer", ["corpora", "models", "annotation", "evaluation"])
+def test_settings_are_read_only_at_the_entry_point(layer):
+    """The environment is read in pipelines/ (pipelines/settings.py) and passed down:
+    no library module reads os.environ or os.getenv."""
+    for _, path in (s for s in SOURCES if s[0] == layer):
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        reads = [node.lineno for node in ast.walk(tree)
+                 if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv")
+                 and isinstance(node.value, ast.Name) and node.value.id == "os"]
+        assert not reads, f"{path.relative_to(ROOT)}:{reads[0]} reads the environment"
