@@ -115,18 +115,20 @@ def load_real_ads(folder: Path | None, limit_per_file: int = DEFAULT_LIMIT_REAL,
 
 
 def load_split(split: str, corpus_root: Path = SEED_DIR,
-               splits_path: Path | None = None) -> tuple[list[LabelledAd], dict[str, Any]]:
-    """The labelled ads of one stored split (corpus order) and a description of them."""
+               splits_path: Path | None = None, wave: str | None = None
+               ) -> tuple[list[LabelledAd], dict[str, Any]]:
+    """The labelled ads of one stored split (corpus order), of one writing wave only when
+    `wave` is given, and a description of them."""
     if split not in SPLIT_NAMES:
         raise CorpusError(f"unknown split {split!r}; choose one of {', '.join(SPLIT_NAMES)}")
     splits_path = Path(splits_path or Path(corpus_root) / "splits.json")
-    wanted = set(read_splits(splits_path).ids[split])
+    wanted = set(read_splits(splits_path).split_ids(split, wave))
     corpus = load_corpus(corpus_root)
     ads = [ad for ad in corpus.ads if ad.id in wanted]
     if not ads:
         raise CorpusError(f"{splits_path}: the {split} split has no ad of {corpus_root}")
     described = {"root": str(Path(corpus_root).resolve()), "splits": str(splits_path.resolve()),
-                 "split": split, "ads": len(ads),
+                 "split": split, "wave": wave, "ads": len(ads),
                  "missing_ids": len(wanted - {ad.id for ad in ads}),
                  "bad_lines": len(corpus.problems),
                  "incomplete": _incomplete(split, len(ads), len(wanted),
@@ -339,9 +341,9 @@ def run_evaluation(model: str, *, split: str = "dev", out_dir: Path,
                    limit_real: int = DEFAULT_LIMIT_REAL, baselines: bool = True,
                    gold: Sequence[Path] = (), by: Sequence[str] = (),
                    detectors: Sequence[tuple[Detector, str]] | None = None,
-                   home: Path | None = None) -> ReportFiles:
-    """Evaluate `model` (and the baselines) on `split`, or on the `gold` files instead when
-    any are given, split by the fields `by` too; write the JSON and HTML report and the
+                   home: Path | None = None, wave: str | None = None) -> ReportFiles:
+    """Evaluate `model` (and the baselines) on `split` (of one writing `wave` only, when
+    given), or on the `gold` files instead when any are given, split by the fields `by` too; write the JSON and HTML report and the
     model card. With `home` (a Centinela home), the card is also kept by the model's
     sha256 in `<home>/model-cards/` (where the review app finds it) and written into the
     model's registered artifact folder (evaluation.model_card.save_model_card).
@@ -355,7 +357,7 @@ def run_evaluation(model: str, *, split: str = "dev", out_dir: Path,
         gold_set = load_gold(gold, taxonomy)
         ads, corpus, fields = gold_set.ads, gold_set.describe(), gold_set.fields
     else:
-        ads, corpus = load_split(split, corpus_root, splits_path)
+        ads, corpus = load_split(split, corpus_root, splits_path, wave)
         fields = corpus_fields(ads, read_splits(Path(corpus["splits"])))
     groups_by = group_values(fields, by)
     real = load_real_ads(real_ads_dir, limit_real)

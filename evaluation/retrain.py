@@ -140,10 +140,12 @@ def train_candidate(data: TrainingSet, home: Path,
 
 
 def _rules(home: Path):
-    """The rules detector, built once per process (compiled rules cached in `home`)."""
+    """The rules detector the ensemble trains with, built once per process (compiled rules
+    cached in `home`)."""
+    from models.ensemble.store import TRAINING_RULES_VERSION
     from models.registry import shared_detector
 
-    return shared_detector("indicators.rules.v1", home)
+    return shared_detector(f"indicators.rules.v{TRAINING_RULES_VERSION}", home)
 
 
 def default_model(home: Path) -> Artifact | None:

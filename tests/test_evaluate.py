@@ -445,6 +445,29 @@ def test_corpus_splits_can_be_split_by_wave(corpus_root: Path, tmp_path: Path) -
     assert sum(g["ads"] for g in result["by"]["kind"].values()) == 6
 
 
+def test_evaluate_takes_one_waves_ads_of_a_split(cli: typer.Typer, corpus_root: Path,
+                                               tmp_path: Path) -> None:
+    splits = json.loads((corpus_root / "splits.json").read_text(encoding="utf-8"))
+    splits["waves"] = {"1": ["es"], "2": ["pt"]}  # batches of ids es-t1, pt-t1...
+    (corpus_root / "splits.json").write_text(json.dumps(splits), encoding="utf-8")
+    files = run_evaluation(KEYWORD_BASELINE, out_dir=tmp_path / "out", corpus_root=corpus_root,
+                           real_ads_dir=None, baselines=False, wave="2")
+    dev = {ad[0] for ad in ADS[:6]}
+    assert files.report["corpus"]["wave"] == "2"
+    assert files.report["corpus"]["by_lang"] == {
+        "es": 0, "pt": sum(ad[1] == "pt" and ad[0] in dev for ad in ADS)}
+    result = CliRunner().invoke(cli, ["evaluate", "--model", KEYWORD_BASELINE, "--no-baselines",
+                                      "--root", str(corpus_root), "--out", str(tmp_path / "o"),
+                                      "--wave", "1"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "dev split of wave 1" in result.output
+    result = CliRunner().invoke(cli, ["evaluate", "--model", KEYWORD_BASELINE, "--no-baselines",
+                                      "--root", str(corpus_root), "--out", str(tmp_path / "o"),
+                                      "--wave", "3"], terminal_width=200)
+    assert result.exit_code == 1
+    assert "no wave '3' in the splits" in result.stderr
+
+
 def test_evidence_overlap_by_what_made_the_hit(gold_files: list[Path], tmp_path: Path) -> None:
     from tests.fakes import FakeDetector
 

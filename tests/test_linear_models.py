@@ -87,7 +87,9 @@ def _ensemble(fitted, texts) -> EnsembleModel:
                                                 .astype(int)]
     n = len(fitted.labels)
     return EnsembleModel(
-        labels=fitted.labels, tfidf=fitted, rule_weights=np.linspace(0.5, 0.9, n),
+        labels=fitted.labels, tfidf=fitted, rules_coef=np.linspace(0.5, 0.9, n * (3 + 2 * n)
+                                                                   ).reshape(n, -1),
+        rules_intercept=np.full(n, -1.0),
         thresholds=np.full(n, 0.4), tfidf_thresholds=np.full(n, 0.5),
         risk_model=LogisticRegression(max_iter=2000).fit(P, risk), risk_high=0.7,
         risk_medium=0.3, rules_sha256="r" * 64)

@@ -200,3 +200,31 @@ indicators:
         vocabulary.replace("{LIST: places}]", "{LIST: nowhere}]"), "utf-8")
     with pytest.raises(PatternFileError, match="ABROAD_VAGUE rule 1: no list 'nowhere'"):
         build_rules_v2_detector(folder)
+
+
+# (lang, country, text, indicator, whether only the vocabulary finds it): the ensemble
+# reads a vocabulary-only hit as its own feature, apart from the base patterns' hits.
+BY_FILE = [
+    ("es", "MX", "Le pagaban el pasaje de avión", "TRAVEL_PAID", True),
+    ("es", "CO", "Viaje pagado a Madrid, pasaje pagado por la empresa", "TRAVEL_PAID", False),
+    ("es", "VE", "te llevan a trabajar allá en Trinidad", "ABROAD_VAGUE", True),
+    ("es", "GT", "casa y comida", "HOUSING_CONTROL", False),
+    ("pt", "BR", "a empresa bancava as passagens", "TRAVEL_PAID", True),
+    ("pt", "BR", "Passagem paga pela empresa, embarque imediato", "TRAVEL_PAID", False),
+    ("pt", "BR", "o salário era de 2.000 dólares", "PAY_UNREALISTIC", True),
+    ("pt", "BR", "vagas na Espanha para cuidadoras", "ABROAD_VAGUE", False),
+]
+
+
+@pytest.mark.parametrize(("lang", "country", "text", "indicator", "only"), BY_FILE,
+                         ids=[f"{c[0]}-{c[3]}-{i}" for i, c in enumerate(BY_FILE)])
+def test_hits_say_whether_only_the_vocabulary_found_them(rules_detector, rules_v2, lang: str,
+                                                         country: str, text: str,
+                                                         indicator: str, only: bool) -> None:
+    ad = Ad(id="t", lang=lang, country=country, text=text)
+    (hits,), (vocabulary_only,) = rules_v2.detect_hits_by_file([ad])
+    assert indicator in {hit.id for hit in hits}
+    assert (indicator in vocabulary_only) is only
+    # the base patterns' part is exactly what version 1 finds
+    assert {h.id for h in hits} - vocabulary_only == set(_hits(rules_detector, lang, country,
+                                                              text))

@@ -22,7 +22,7 @@ from models.artifacts import (
 )
 from models.artifact_registry import find_artifact
 from models.detector import Detector
-from models.ensemble.combine import combine_probabilities, rule_matrix
+from models.ensemble.combine import combine_probabilities, rule_features
 from models.ensemble.weights import load_ensemble_weights
 from models.risk import LearnedScorer, load_risk_policy
 from models.rules.detector import RulesDetector
@@ -55,12 +55,17 @@ class Scores(NamedTuple):
 
 
 class EnsembleDetector(Detector):
-    """Rules and TF-IDF per indicator (noisy-or weighted by rule precision), thresholds
-    from the dev split, and a risk score learned from indicator probabilities."""
+    """Rules, the vocabulary of real offers and TF-IDF per indicator (a logistic
+    regression over them), thresholds from the dev split, and a risk score learned from
+    indicator probabilities."""
 
     version = VERSION
 
     def __init__(self, model, artifact_sha256: str, rules: RulesDetector, taxonomy: Taxonomy):
+        if not hasattr(model, "rules_coef"):  # a noisy-or of rules and TF-IDF: before 12-04
+            raise ArtifactError("this ensemble was trained by an earlier version of Centinela "
+                                "(no combiner of rules and TF-IDF); retrain it with "
+                                "`centinela train`")
         self.model = model
         self.rules = rules
         self.taxonomy = taxonomy
@@ -79,12 +84,12 @@ class EnsembleDetector(Detector):
     def _scores(self, ads: Sequence[Ad], norms: Sequence[NormalizedText]) -> Scores:
         """Combined probabilities, rule hits, per ad the evidence a later stage found per
         label (none in v1), and the TF-IDF features (for evidence)."""
-        rule_hits = self.rules.detect_hits(ads, norms)
+        rule_hits, vocabulary_only = self.rules.detect_hits_by_file(ads, norms)
         texts, langs = [norm.text for norm in norms], [ad.lang for ad in ads]
         rows = self.model.tfidf.rows(texts, langs)
         P = self.model.tfidf.predict_proba(texts, langs, rows)
-        E = combine_probabilities(rule_matrix(rule_hits, self.model.labels), P,
-                                  self.model.rule_weights)
+        E = combine_probabilities(P, rule_features(rule_hits, vocabulary_only, self.model.labels),
+                                  self.model.rules_coef, self.model.rules_intercept)
         E[[ad.lang == "und" for ad in ads]] = 0.0
         return Scores(E, rule_hits, [{} for _ in ads], rows)
 

@@ -33,12 +33,13 @@ DEFAULT_GATE = 0.5
 @dataclass
 class SemanticEnsembleModel:
     """What `indicators.ensemble.v2` learned (persisted with skops). Holds the attributes
-    the v1 detector reads (labels, tfidf, rule_weights, thresholds, risk) under the same
+    the v1 detector reads (labels, tfidf, rules_coef, thresholds, risk) under the same
     names."""
 
     labels: list[str]
     tfidf: Any
-    rule_weights: np.ndarray
+    rules_coef: np.ndarray
+    rules_intercept: np.ndarray
     rules_sha256: str
     base_thresholds: np.ndarray  # v1's thresholds: the gate is relative to them
     semantic: SemanticModel
@@ -49,7 +50,7 @@ class SemanticEnsembleModel:
     risk_model: Any
     risk_high: float
     risk_medium: float
-    rules_version: str = "1"  # the rules version v1 was trained with
+    rules_version: str = "2"  # the rules version v1 was trained with
 
     def passes_gate(self, E: np.ndarray) -> np.ndarray:
         """Which ads (rows of v1 probabilities) get embedded."""
@@ -112,11 +113,12 @@ def train_semantic_ensemble(base: TrainingResult, train: Sequence[LabelledAd],
     thresholds = np.array(choose_thresholds(F_dev, Y_dev)[0])
     risk = fit_risk(F_train, F_dev, train, dev)
     model = SemanticEnsembleModel(
-        labels=labels, tfidf=v1.tfidf, rule_weights=v1.rule_weights,
+        labels=labels, tfidf=v1.tfidf, rules_coef=v1.rules_coef,
+        rules_intercept=v1.rules_intercept,
         rules_sha256=v1.rules_sha256, base_thresholds=v1.thresholds,
         semantic=semantic.model, gate=gate, stack_coef=coef, stack_intercept=intercept,
         thresholds=thresholds, risk_model=risk.model, risk_high=risk.high,
-        risk_medium=risk.medium, rules_version=getattr(v1, "rules_version", "1"))
+        risk_medium=risk.medium, rules_version=v1.rules_version)
 
     def macro(Y: np.ndarray, P: np.ndarray, t: np.ndarray) -> float:
         return float(f1_score(Y, P >= t[None, :], average="macro", zero_division=0))

@@ -11,12 +11,20 @@ import numpy as np
 from corpora.records import RISK_LEVELS, LabelledAd
 from models.detector import Detector
 from models.artifacts import hash_training_data
-from models.ensemble.combine import combine_probabilities, rule_matrix
+from models.ensemble.combine import combine_probabilities, rule_features, stack_features
 from models.risk import risk_score
 from models.thresholds import choose_thresholds, precision_threshold
 from models.tfidf.model import TfidfIndicatorModel
 
 HIGH_PRECISION_TARGET = 0.9
+# Regularisation of the per-indicator combiner (fit_combiner), chosen on cross-style
+# validation of the dev split (`python -m evaluation.combiner_choice`: per-indicator
+# thresholds chosen on the other writers' batches, one batch held out at a time) for the
+# best lowest wave x language macro-F1, waves 1-5: C = 3 0.755 (all dev 0.867), C = 1 0.740
+# (0.865), C = 0.3 0.741 (0.868); the noisy-or of v1 rule hits and TF-IDF it replaced
+# 0.746 (0.855). With fewer waves the order of the C values changed: the margins are a few
+# ads per cell.
+COMBINER_C = 3.0
 
 
 @dataclass
@@ -25,14 +33,17 @@ class EnsembleModel:
 
     labels: list[str]
     tfidf: TfidfIndicatorModel
-    rule_weights: np.ndarray
+    # the combiner of TF-IDF and rule hits: a logistic regression per indicator over
+    # `combine.stack_features` (rules_coef: (n_labels, 3 + 2 n_labels))
+    rules_coef: np.ndarray
+    rules_intercept: np.ndarray
     thresholds: np.ndarray
     tfidf_thresholds: np.ndarray
     risk_model: Any
     risk_high: float
     risk_medium: float
     rules_sha256: str
-    rules_version: str = "1"  # the rules version it was trained with (and loads)
+    rules_version: str = "2"  # the rules version it was trained with (and loads)
 
 
 @dataclass
@@ -107,15 +118,14 @@ def train_ensemble(train: Sequence[LabelledAd], dev: Sequence[LabelledAd], label
     metrics["mode"] = mode
 
     report("scoring rules on train and dev")
-    R_train = rule_matrix(rules.detect_hits([a.to_ad() for a in train]), labels)
-    R_dev = rule_matrix(rules.detect_hits([a.to_ad() for a in dev]), labels)
-    fired = R_train > 0
-    rule_weights = (np.sum(fired & (Y_train == 1), axis=0) + 1) / (np.sum(fired, axis=0) + 2)
+    R_train = rule_features(*rules.detect_hits_by_file([a.to_ad() for a in train]), labels)
+    R_dev = rule_features(*rules.detect_hits_by_file([a.to_ad() for a in dev]), labels)
 
     report(f"out-of-fold TF-IDF probabilities ({folds} folds)")
     P_oof = _out_of_fold(train, Y_train, lambda: TfidfIndicatorModel(labels, mode=mode), folds, seed)
-    E_oof = combine_probabilities(R_train, P_oof, rule_weights)
-    E_dev = combine_probabilities(R_dev, P_dev, rule_weights)
+    rules_coef, rules_intercept = fit_combiner(P_oof, R_train, Y_train)
+    E_oof = combine_probabilities(P_oof, R_train, rules_coef, rules_intercept)
+    E_dev = combine_probabilities(P_dev, R_dev, rules_coef, rules_intercept)
     thresholds = _tuned(Y_dev, E_dev)
 
     report("fitting the risk model")
@@ -125,14 +135,16 @@ def train_ensemble(train: Sequence[LabelledAd], dev: Sequence[LabelledAd], label
 
     metrics.update({
         "dev_macro_f1_tfidf": _macro_f1(Y_dev, P_dev, tfidf_thresholds),
-        "dev_macro_f1_rules": _macro_f1(Y_dev, R_dev, np.full(len(labels), 0.5)),
+        "dev_macro_f1_rules": _macro_f1(Y_dev, np.maximum(R_dev[:, :len(labels)],
+                                                          R_dev[:, len(labels):]),
+                                        np.full(len(labels), 0.5)),
         "dev_macro_f1_ensemble": _macro_f1(Y_dev, E_dev, thresholds),
         "thresholds": dict(zip(labels, map(float, thresholds))),
         "risk_thresholds": {"high": risk_high, "medium": risk_medium},
-        "rule_weights": dict(zip(labels, map(float, rule_weights))),
     })
     model = EnsembleModel(
-        labels=labels, tfidf=tfidf, rule_weights=rule_weights, thresholds=thresholds,
+        labels=labels, tfidf=tfidf, rules_coef=rules_coef, rules_intercept=rules_intercept,
+        thresholds=thresholds,
         tfidf_thresholds=tfidf_thresholds, risk_model=risk_model, risk_high=risk_high,
         risk_medium=risk_medium, rules_sha256=rules.ref.sha256,
         rules_version=rules.ref.version,
@@ -140,6 +152,26 @@ def train_ensemble(train: Sequence[LabelledAd], dev: Sequence[LabelledAd], label
     assert set(classes) <= set(RISK_LEVELS)
     return TrainingResult(model=model, data_sha256=hash_training_data(train, dev),
                           metrics=metrics, E_train_oof=E_oof, E_dev=E_dev)
+
+
+def fit_combiner(P_oof: np.ndarray, R: np.ndarray, Y: np.ndarray,
+                 C: float = COMBINER_C) -> tuple[np.ndarray, np.ndarray]:
+    """Per indicator, a logistic regression over `stack_features` (TF-IDF log-odds from
+    out-of-fold probabilities, so it learns how far to trust imperfect ones; rule and
+    vocabulary hits of every indicator). Returns its (coef, intercept); an indicator never
+    (or always) seen in training keeps its prior."""
+    from sklearn.linear_model import LogisticRegression
+
+    n = Y.shape[1]
+    coef, intercept = np.zeros((n, 3 + 2 * n)), np.zeros(n)
+    for k in range(n):
+        if Y[:, k].min() == Y[:, k].max():
+            intercept[k] = 10.0 if Y[0, k] else -10.0
+            continue
+        fitted = LogisticRegression(C=C, max_iter=2000).fit(
+            stack_features(P_oof, R, k), Y[:, k])
+        coef[k], intercept[k] = fitted.coef_[0], fitted.intercept_[0]
+    return coef, intercept
 
 
 @dataclass

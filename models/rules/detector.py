@@ -36,7 +36,9 @@ VERSIONS: dict[str, tuple[str, ...]] = {
 # Learned versions (models/rules/learned.py) build on the latest shipped one.
 LATEST_SHIPPED = max(VERSIONS, key=int)
 
-Found = dict[str, list[tuple[int, int, float]]]
+# Per indicator: (start_char, end_char, score, base) of each match; `base` is whether the
+# rule comes from the version's first pattern file (False: a further file, the vocabulary).
+Found = dict[str, list[tuple[int, int, float, bool]]]
 
 
 class LanguageRules:
@@ -66,16 +68,17 @@ class LanguageRules:
                                  for words in sorted(rule.in_ad))
                  for rule in self.matcher.rules.values() if rule.in_ad}
         # rule key -> (rule, a veto ("unless:"), has country constraints, its not_in_ad ids,
-        # its in_ad id tuples)
+        # its in_ad id tuples, from the base file)
+        further = tuple(f"{name}/" for name in names[1:])
         self._rule_info = {
             key: (rule, key.split("/")[-1].startswith("unless:"),
                   bool(rule.only_in_countries or rule.not_in_countries),
-                  self._not_in_ad.get(key), in_ad.get(key))
+                  self._not_in_ad.get(key), in_ad.get(key), not key.startswith(further))
             for key, rule in self.matcher.rules.items()}
 
     def find(self, texts: list[str], countries: list[str | None] | None = None,
              exhaustive: bool = False) -> list[Found]:
-        """Per clean text: indicator -> [(start_char, end_char, score)].
+        """Per clean text: indicator -> [(start_char, end_char, score, base)].
 
         `countries` (one per text, may be None) serve rules with `not_in_countries` /
         `only_in_countries`. `exhaustive` runs spaCy's Matcher for every rule over every
@@ -99,7 +102,7 @@ class LanguageRules:
         vetoes: dict[str, list[Rule]] = {}
         keeps, walks = self.scope.keeps, matcher.walks
         for key, positions in plan.items():
-            rule, veto, by_country, not_in_ad, in_ad = self._rule_info[key]
+            rule, veto, by_country, not_in_ad, in_ad, base = self._rule_info[key]
             if (by_country and not _country_ok(rule, country)) or (
                     not_in_ad is not None and not not_in_ad.isdisjoint(present)) or (
                     in_ad is not None and not any(all(w in present for w in words)
@@ -118,7 +121,7 @@ class LanguageRules:
                 if keeps(ad, start, end, rule):
                     last = doc[end - 1]
                     found.setdefault(rule.indicator, []).append(
-                        (ad.starts[start], last.idx + len(last), rule.score))
+                        (ad.starts[start], last.idx + len(last), rule.score, base))
         for indicator in [i for i in found if i in vetoes]:
             for rule in vetoes[indicator]:
                 spans = (matcher.run_exhaustive(doc, rule.key) if exhaustive
@@ -139,9 +142,9 @@ def _country_ok(rule: Rule, country: str | None) -> bool:
         not rule.only_in_countries or where in rule.only_in_countries)
 
 
-def _merge(spans: list[tuple[int, int, float]]) -> list[tuple[int, int]]:
+def _merge(spans: list[tuple[int, int, float, bool]]) -> list[tuple[int, int]]:
     merged: list[list[int]] = []
-    for start, end, _ in sorted(spans):
+    for start, end, *_ in sorted(spans):
         if merged and start <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], end)
         else:
@@ -188,7 +191,15 @@ class RulesDetector(Detector):
     def detect_hits(self, ads: Sequence[Ad], norms: Sequence[NormalizedText] | None = None
                     ) -> list[list[IndicatorHit]]:
         """Hits per ad; `norms` (each ad's `normalize_text`) when the caller has them."""
+        return self.detect_hits_by_file(ads, norms)[0]
+
+    def detect_hits_by_file(self, ads: Sequence[Ad], norms: Sequence[NormalizedText] | None = None
+                            ) -> tuple[list[list[IndicatorHit]], list[frozenset[str]]]:
+        """The hits of each ad, and per ad the indicators that only rules of the further
+        pattern files (version 2: the vocabulary of real offers) found, none of the base
+        file's (features for the ensemble). `norms` as in `detect_hits`."""
         results: list[list[IndicatorHit]] = [[] for _ in ads]
+        further_only: list[frozenset[str]] = [frozenset() for _ in ads]
         for lang, rules in self.languages.items():
             index = [i for i, ad in enumerate(ads) if ad.lang == lang]
             if not index:
@@ -198,7 +209,10 @@ class RulesDetector(Detector):
             found = rules.find([n.text for n in normalized], [ads[i].country for i in index])
             for i, norm, per_indicator in zip(index, normalized, found):
                 results[i] = self._hits(ads[i].text, norm, per_indicator)
-        return results
+                further_only[i] = frozenset(
+                    indicator for indicator, spans in per_indicator.items()
+                    if not any(base for *_, base in spans))
+        return results, further_only
 
     def _hits(self, text: str, norm: NormalizedText, per_indicator: Found) -> list[IndicatorHit]:
         hits = []
@@ -208,7 +222,7 @@ class RulesDetector(Detector):
                 continue
             evidence = [Evidence.from_text(text, *norm.to_original(s, e)) for s, e in _merge(spans)]
             hits.append(IndicatorHit(
-                id=indicator, score=max(score for _, _, score in spans),
+                id=indicator, score=max(score for _, _, score, _ in spans),
                 strength=self.taxonomy.get(indicator).strength,
                 evidence=evidence, detector=f"{NAME}.v{self.version}",
             ))

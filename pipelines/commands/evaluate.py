@@ -44,6 +44,10 @@ def evaluate(
         "--root", file_okay=False, help="Corpus folder holding ads/*.jsonl.")] = SEED_DIR,
     splits: Annotated[Path | None, typer.Option(
         "--splits", dir_okay=False, help="Splits file (default: ROOT/splits.json).")] = None,
+    wave: Annotated[str | None, typer.Option(
+        "--wave", metavar="N",
+        help="Only the ads of this writing wave of the split (e.g. 1 or 2: each wave has "
+             "its own test split).")] = None,
     gold: Annotated[list[Path] | None, typer.Option(
         "--gold", exists=True, dir_okay=False, metavar="PATH",
         help="Evaluate on this JSONL file of labelled texts in the corpus schema instead of "
@@ -99,7 +103,7 @@ def evaluate(
         typer.secho(f"Warning: {TEST_SPLIT_WARNING}", err=True, fg="yellow")
     options: dict[str, Any] = {
         "model": model_name, "split": split.value, "out_dir": out or settings.home / "reports",
-        "corpus_root": root, "splits_path": splits,
+        "corpus_root": root, "splits_path": splits, "wave": wave,
         "real_ads_dir": real_ads or DEFAULT_REAL_ADS, "limit_real": limit_real,
         "baselines": baselines, "gold": list(gold or []), "by": list(by or []),
         "home": settings.home}
@@ -135,7 +139,8 @@ def print_summary(report: dict[str, Any], console: Console) -> None:
     from evaluation.summary import BY_COLUMNS, SUMMARY_COLUMNS, by_rows, format_value
 
     corpus = report["corpus"]
-    where = ("gold files" if corpus["split"] == "gold" else f"{report['split']} split")
+    where = ("gold files" if corpus["split"] == "gold" else f"{report['split']} split"
+             + (f" of wave {corpus['wave']}" if corpus.get("wave") else ""))
     title = (f"Evaluation on the {where} ({corpus['ads']} labelled ads, "
              f"{sum(corpus['gold_high'].values())} gold high)")
     for columns, rows, caption in ((SUMMARY_COLUMNS, report["summary"], title),

@@ -30,13 +30,14 @@ ARTIFACT_KEY = "centinela-evaluation"
 def write_evaluation_report(model: str, split: str, out_dir: Path, corpus_root: Path,
                             splits_path: Path | None, real_ads_dir: Path | None,
                             limit_real: int, baselines: bool, gold: list[Path],
-                            by: list[str], home: Path | None = None) -> ReportFiles:
+                            by: list[str], home: Path | None = None,
+                            wave: str | None = None) -> ReportFiles:
     """Run the detectors, compute the metrics and write the JSON and HTML report and the
     model card."""
     return run_evaluation(model, split=split, out_dir=out_dir, corpus_root=corpus_root,
                           splits_path=splits_path, real_ads_dir=real_ads_dir,
                           limit_real=limit_real, baselines=baselines, gold=gold, by=by,
-                          home=home)
+                          home=home, wave=wave)
 
 
 @flow(name="evaluate-detectors")
@@ -46,7 +47,8 @@ def evaluate_detectors(model: str = DEFAULT_MODEL, split: str = "dev",
                        real_ads_dir: Path | None = DEFAULT_REAL_ADS,
                        limit_real: int = DEFAULT_LIMIT_REAL,
                        baselines: bool = True, gold: list[Path] | None = None,
-                       by: list[str] | None = None, home: Path | None = None) -> ReportFiles:
+                       by: list[str] | None = None, home: Path | None = None,
+                       wave: str | None = None) -> ReportFiles:
     """Evaluate `model` (and the baselines unless `baselines` is false) on a corpus split,
     write the report to `out_dir`, and publish its summary as the Markdown artifact
     `centinela-evaluation`. Use `split="test"` for final reporting only; `gold` files
@@ -58,7 +60,8 @@ def evaluate_detectors(model: str = DEFAULT_MODEL, split: str = "dev",
                        "choosing thresholds, patterns or models")
     files = write_evaluation_report(model, split, Path(out_dir), Path(corpus_root), splits_path,
                                     real_ads_dir, limit_real, baselines,
-                                    [Path(p) for p in gold or []], list(by or []), home)
+                                    [Path(p) for p in gold or []], list(by or []), home,
+                                    wave)
     create_markdown_artifact(key=ARTIFACT_KEY, markdown=summary_markdown(files.report, files),
                              description=f"Centinela evaluation of {model} on the {split} split")
     logger.info("Evaluation report: %s and %s", files.html_path, files.json_path)
