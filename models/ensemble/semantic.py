@@ -50,7 +50,7 @@ class SemanticEnsembleModel:
     risk_model: Any
     risk_high: float
     risk_medium: float
-    rules_version: str = "2"  # the rules version v1 was trained with
+    rules_version: str = "1"  # the rules version v1 was trained with
 
     def passes_gate(self, E: np.ndarray) -> np.ndarray:
         """Which ads (rows of v1 probabilities) get embedded."""

@@ -43,7 +43,7 @@ class EnsembleModel:
     risk_high: float
     risk_medium: float
     rules_sha256: str
-    rules_version: str = "2"  # the rules version it was trained with (and loads)
+    rules_version: str = "1"  # the rules version it was trained with (and loads)
 
 
 @dataclass
