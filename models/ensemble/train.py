@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from corpora.records import RISK_LEVELS, LabelledAd
-from models.detector import Detector
 from models.artifacts import hash_training_data
 from models.ensemble.combine import combine_probabilities, rule_features, stack_features
 from models.risk import risk_score
 from models.thresholds import choose_thresholds, precision_threshold
 from models.tfidf.model import TfidfIndicatorModel
+
+if TYPE_CHECKING:
+    from models.rules.detector import RulesDetector
 
 HIGH_PRECISION_TARGET = 0.9
 # Regularisation of the per-indicator combiner (fit_combiner), chosen on cross-style
@@ -86,7 +88,7 @@ def _out_of_fold(train: Sequence[LabelledAd], Y: np.ndarray, make: Callable[[], 
 
 
 def train_ensemble(train: Sequence[LabelledAd], dev: Sequence[LabelledAd], labels: Sequence[str],
-                   rules: Detector, *, modes: Sequence[str] = ("shared",),
+                   rules: RulesDetector, *, modes: Sequence[str] = ("shared",),
                    folds: int = 3, seed: int = 13,
                    report: Callable[[str], None] = lambda message: None) -> TrainingResult:
     """Fit on `train`, choose the TF-IDF mode, per-indicator and risk thresholds on `dev`.
