@@ -84,9 +84,32 @@ FIRES = [
     ("pt", "BR", "casa e comida garantidas", "HOUSING_CONTROL", "casa e comida"),
     ("pt", "BR", "alimentação e alojamento no local", "HOUSING_CONTROL",
      "alimentação e alojamento"),
+    # informal posts: a deadline of today or a superlative of scarcity, applying by
+    # private messages, nobody back home finding out
+    ("pt", "BR", "Vagas limitadíssimas, inscrições só hoje pelo link", "URGENCY", "só hoje"),
+    ("pt", "BR", "Diarista pra hoje no centro, chama no zap", "URGENCY", "pra hoje"),
+    ("es", "MX", "Cupos limitadísimos para la temporada", "URGENCY", "limitadísimos"),
+    ("pt", "BR", "Interessadas manda um direct pra gente", "CONTACT_INFORMAL",
+     "manda um direct"),
+    ("es", "AR", "Chicas para atención al público, mandá un dm", "CONTACT_INFORMAL",
+     "mandá un dm"),
+    ("pt", "BR", "Casa no litoral, ninguém da sua cidade fica sabendo", "SECRECY",
+     "ninguém da sua cidade fica sabendo"),
+    ("pt", "BR", "Ninguém em casa vai saber onde você trabalha", "SECRECY",
+     "Ninguém em casa vai saber"),
+    ("es", "PE", "Trabajo en otra ciudad, nadie de tu pueblo se va a enterar", "SECRECY",
+     "nadie de tu pueblo se va a enterar"),
 ]
 
 QUIET = [
+    # "hoje em dia" is no deadline; a negated channel is none
+    ("pt", "BR", "Salário bom pra hoje em dia, com carteira assinada", "URGENCY"),
+    ("pt", "BR", "A vaga não é só pra hoje: contrato de 12 meses", "URGENCY"),
+    ("pt", "BR", "Não atendemos por direct, só pelo site da empresa", "CONTACT_INFORMAL"),
+    ("es", "CL", "No respondemos por inbox, postula en la web de la empresa",
+     "CONTACT_INFORMAL"),
+    ("pt", "BR", "Ninguém sai sem treinamento: a gente ensina tudo", "SECRECY"),
+    ("es", "MX", "Nadie entra sin capacitación, te enseñamos todo", "SECRECY"),
     # the ad's own country and money are no lure
     ("es", "ES", "Camarero en Madrid, 1.400 euros al mes, contrato indefinido",
      "PAY_UNREALISTIC"),
