@@ -17,6 +17,7 @@ from models.detector import Detector
 DETECTORS: dict[str, str] = {
     "indicators.rules.v1": "models.rules.detector:build_rules_detector",
     "indicators.rules.v2": "models.rules.detector:build_rules_v2_detector",
+    "indicators.rules.v3": "models.rules.detector:build_rules_v3_detector",
     "indicators.tfidf.v1": "models.tfidf.detector:build_tfidf_detector",
     "indicators.ensemble.v1": "models.ensemble.detector:build_ensemble_detector",
     "indicators.transformer.v1": "models.transformer.detector:build_transformer_detector",
@@ -36,10 +37,12 @@ class UnknownDetectorError(KeyError):
 
 def available_detectors(home: Path | None = None) -> list[str]:
     """The registered detectors, then the learned rules versions published in `home`
-    (`indicators.rules.v3`, ...: models/rules/learned.py)."""
+    (`indicators.rules.v4`, ...: models/rules/learned.py); a learned version
+    that a later shipped version took the number of is listed once, as the shipped one."""
     from models.rules.learned import published_versions
 
-    return [*DETECTORS, *(f"indicators.rules.v{n}" for n in published_versions(home))]
+    return [*DETECTORS, *(f"indicators.rules.v{n}" for n in published_versions(home)
+                          if f"indicators.rules.v{n}" not in DETECTORS)]
 
 
 def register_detector(name: str, target: str) -> None:
@@ -57,7 +60,7 @@ def load_detector(name: str, **options: Any) -> Detector:
     """Build the detector registered as `name` (e.g. 'indicators.rules.v1')."""
     learned = _LEARNED_RULES.fullmatch(name)
     if name not in DETECTORS and learned and name in available_detectors(options.get("home")):
-        # indicators.rules.v3, v4...: versions trainers published (models/rules/learned.py)
+        # indicators.rules.v4, v5...: versions trainers published (models/rules/learned.py)
         from models.rules.learned import build_learned_rules_detector
 
         return build_learned_rules_detector(int(learned[1]), **options)

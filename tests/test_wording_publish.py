@@ -1,6 +1,6 @@
 """New wording from the trainers' side: the page where phrases are accepted or dismissed,
 and `centinela wording publish`, which turns accepted phrases into a new rules version
-(`indicators.rules.v3`, then v4...: after the shipped v1 and v2) that loads as its own
+(`indicators.rules.v4`, then v5...: after the shipped v1 to v3) that loads as its own
 detector, with provenance, and is never rewritten."""
 
 from __future__ import annotations
@@ -135,45 +135,44 @@ def test_accepted_phrases_become_a_new_rules_version(db, tmp_path: Path) -> None
 
     result = publish()
     assert result.exit_code == 0, result.output
-    assert "Published indicators.rules.v3: 1 new phrases, 1 in all" in result.output
-    v3 = home / "rules" / "indicators.rules.v3.yaml"
-    data = yaml.safe_load(v3.read_text(encoding="utf-8"))
+    assert "Published indicators.rules.v4: 1 new phrases, 1 in all" in result.output
+    v4 = home / "rules" / "indicators.rules.v4.yaml"
+    data = yaml.safe_load(v4.read_text(encoding="utf-8"))
     (entry,) = data["phrases"]
     assert (entry["indicator"], entry["accepted_by"], entry["ads"], entry["since"]) == \
-        ("HOSTESS_MODELING", "tina", ["es-1", "es-2"], 3)
-    assert data["published_by"] == "tina" and "Se buscan" not in v3.read_text(encoding="utf-8")
-    assert data["base"] == "indicators.rules.v2"
+        ("HOSTESS_MODELING", "tina", ["es-1", "es-2"], 4)
+    assert data["published_by"] == "tina" and "Se buscan" not in v4.read_text(encoding="utf-8")
+    assert data["base"] == "indicators.rules.v3"
 
-    detector = load_detector("indicators.rules.v3", home=home)
-    assert (detector.ref.name, detector.ref.version) == ("indicators.rules", "3")
+    detector = load_detector("indicators.rules.v4", home=home)
+    assert (detector.ref.name, detector.ref.version) == ("indicators.rules", "4")
     assert detector.ref.sha256 != load_detector("indicators.rules.v1").ref.sha256
     hits = detector.detect_hits(probe)
     (hostess,) = [h for h in hits[0] if h.id == "HOSTESS_MODELING"]
     assert [e.text for e in hostess.evidence] == ["chicas para tertulias nocturnas"]
-    assert hostess.detector == "indicators.rules.v3"
+    assert hostess.detector == "indicators.rules.v4"
     assert not any(h.id == "HOSTESS_MODELING" for h in detector.detect_hits([ADS[3]])[0])
     with store.begin() as session:
         (published,) = list_phrases(session, status="accepted")
-        assert published.rule_file == "indicators.rules.v3"
-        with pytest.raises(ValueError, match="already in indicators.rules.v3"):
+        assert published.rule_file == "indicators.rules.v4"
+        with pytest.raises(ValueError, match="already in indicators.rules.v4"):
             decide_phrase(session, published.id, "dismissed", actor="tina")
 
     again = publish()
     assert again.exit_code == 1 and "no accepted phrase left to publish" in again.output
-    first_bytes = v3.read_bytes()
+    first_bytes = v4.read_bytes()
     with store.begin() as session:
         decide_phrase(session, ids["rodas de conversa noturna"], "accepted", actor="tina",
                       indicator="HOSTESS_MODELING")
     assert publish().exit_code == 0
-    v4 = load_version(4, home)
-    assert [(p.phrase_id, p.since) for p in v4.phrases] == \
-        [(ids["chicas para tertulias nocturnas"], 3), (ids["rodas de conversa noturna"], 4)]
-    assert v3.read_bytes() == first_bytes  # never edited in place
-    v4_hits = load_detector("indicators.rules.v4", home=home).detect_hits(probe)
-    assert [h.id for h in v4_hits[1]] == ["HOSTESS_MODELING"]
+    v5 = load_version(5, home)
+    assert [(p.phrase_id, p.since) for p in v5.phrases] == \
+        [(ids["chicas para tertulias nocturnas"], 4), (ids["rodas de conversa noturna"], 5)]
+    assert v4.read_bytes() == first_bytes  # never edited in place
+    v5_hits = load_detector("indicators.rules.v5", home=home).detect_hits(probe)
+    assert [h.id for h in v5_hits[1]] == ["HOSTESS_MODELING"]
 
 
-@pytest.mark.slow
 def test_a_phrase_that_would_not_fire_is_not_published(db, tmp_path: Path) -> None:
     url, store = db
     ids = _ids(store)
@@ -185,7 +184,7 @@ def test_a_phrase_that_would_not_fire_is_not_published(db, tmp_path: Path) -> No
                       indicator="CONTACT_INFORMAL")
     with store.begin() as session, pytest.raises(LearnedRulesError, match="does not fire"):
         publish_accepted(session, actor="tina", home=tmp_path / "centinela-home")
-    assert not (tmp_path / "centinela-home" / "rules" / "indicators.rules.v3.yaml").exists()
+    assert not (tmp_path / "centinela-home" / "rules" / "indicators.rules.v4.yaml").exists()
     with store.begin() as session:
         assert all(p.rule_file is None for p in list_phrases(session, status="accepted"))
 

@@ -32,6 +32,8 @@ LANGS = ("es", "pt")
 VERSIONS: dict[str, tuple[str, ...]] = {
     "1": ("{lang}.yaml",),
     "2": ("{lang}.yaml", "vocabulary/{lang}.yaml"),  # + the vocabulary of real offers
+    # + how third-party retellings state documents, fees, appearance, contact, requirements
+    "3": ("{lang}.yaml", "vocabulary/{lang}.yaml", "vocabulary/{lang}-3.yaml"),
 }
 # Learned versions (models/rules/learned.py) build on the latest shipped one.
 LATEST_SHIPPED = max(VERSIONS, key=int)
@@ -154,7 +156,7 @@ def _merge(spans: list[tuple[int, int, float, bool]]) -> list[tuple[int, int]]:
 
 class RulesDetector(Detector):
     """`indicators.rules.v<version>`: high-precision patterns, exact evidence, no training
-    data. Version 1 is the base pattern files; version 2 adds the vocabulary files."""
+    data. Version 1 is the base pattern files; versions 2 and 3 add vocabulary files."""
 
     def __init__(self, taxonomy: Taxonomy, risk_policy: RiskPolicy,
                  patterns_dir: Path = PATTERNS_DIR, *, version: str = VERSION,
@@ -229,17 +231,24 @@ class RulesDetector(Detector):
         return hits
 
 
-def build_rules_detector(patterns_dir: Path | None = None, *,
-                         home: Path | None = None) -> RulesDetector:
-    """Factory registered as `indicators.rules.v1`. The rules ship with the code; `home`
-    keeps them compiled (see `models.rules.lexicon.cached_lexicon`; none: compiled anew)."""
+def build_rules_detector(patterns_dir: Path | None = None, *, home: Path | None = None,
+                         version: str = VERSION) -> RulesDetector:
+    """Factory registered as `indicators.rules.v1` (and, with `version`, the later shipped
+    versions). The rules ship with the code; `home` keeps them compiled (see
+    `models.rules.lexicon.cached_lexicon`; none: compiled anew)."""
     return RulesDetector(load_taxonomy(), load_risk_policy(), patterns_dir or PATTERNS_DIR,
-                         cache_dir=None if home is None else cache_root(home))
+                         version=version, cache_dir=None if home is None else cache_root(home))
 
 
 def build_rules_v2_detector(patterns_dir: Path | None = None, *,
                             home: Path | None = None) -> RulesDetector:
     """Factory registered as `indicators.rules.v2`: v1's patterns and the vocabulary of
-    real offers (patterns/vocabulary/)."""
-    return RulesDetector(load_taxonomy(), load_risk_policy(), patterns_dir or PATTERNS_DIR,
-                         version="2", cache_dir=None if home is None else cache_root(home))
+    real offers (patterns/vocabulary/<lang>.yaml)."""
+    return build_rules_detector(patterns_dir, home=home, version="2")
+
+
+def build_rules_v3_detector(patterns_dir: Path | None = None, *,
+                            home: Path | None = None) -> RulesDetector:
+    """Factory registered as `indicators.rules.v3`: v2 and the vocabulary of third-party
+    retellings (patterns/vocabulary/<lang>-3.yaml)."""
+    return build_rules_detector(patterns_dir, home=home, version="3")

@@ -1,5 +1,5 @@
 """Rule data learned from trainers: phrases accepted on the new-wording page, published as
-a new rules version after the shipped ones (`indicators.rules.v1` and `v2`): `v3`, `v4`...
+a new rules version after the shipped ones (`indicators.rules.v1` to `v3`): `v4`, `v5`...
 
 A version is one YAML file, `<CENTINELA_HOME>/rules/indicators.rules.v<N>.yaml`, written
 once and never edited (a change is the next version). It holds every phrase published so
@@ -32,7 +32,6 @@ from models.artifacts import cache_root
 from models.rules.detector import LANGS, LATEST_SHIPPED, NAME, VERSIONS, RulesDetector
 from models.rules.lexicon import PATTERNS_DIR
 
-FIRST_LEARNED_VERSION = int(LATEST_SHIPPED) + 1
 _FILE = re.compile(rf"^{re.escape(NAME)}\.v(\d+)\.yaml$")
 
 
@@ -86,7 +85,9 @@ def published_versions(home: Path | None) -> list[int]:
 
 def load_version(version: int, home: Path) -> LearnedVersion:
     path = rules_dir(home) / f"{NAME}.v{version}.yaml"
-    if version < FIRST_LEARNED_VERSION or not path.is_file():
+    # a file numbered like a shipped version (published when fewer were shipped) still
+    # loads here, so that the next version carries its phrases forward
+    if not path.is_file():
         raise LearnedRulesError(
             f"no learned rules version {NAME}.v{version} in {rules_dir(home)}; published: "
             + (", ".join(f"v{n}" for n in published_versions(home)) or "none"))

@@ -41,7 +41,10 @@ Spain. `EXCEPT: [...]` removes forms from a token (a LEMMA's "pagas": you pay). 
 `in_ad` (words, "several words" or "@list") keeps it only in ads that hold one of them
 anywhere (every word of a several-word entry): the context that makes an everyday phrase
 ("buen sueldo") part of a suspicious offer. `merge_lexicons` joins the lexicons of several
-files (a rules version made of a base file and vocabulary files).
+files (a rules version made of a base file and vocabulary files). A file's `lists_from:
+<file>` (a sibling) takes that file's lists, number words, multipliers, conjugations and
+negation cues, its own entries winning: a later vocabulary file builds on an earlier one's
+lists without repeating them.
 """
 
 from __future__ import annotations
@@ -382,6 +385,7 @@ def load_lexicon(lang: str, taxonomy: Taxonomy, tokenizer,
         data = yaml.load(Path(path).read_text(encoding="utf-8"), _PatternLoader) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise PatternFileError(f"{where}: cannot read pattern file: {exc}") from exc
+    _read_lists_from(data, Path(path))
     for indicator, rules in (extra or {}).items():
         data.setdefault("indicators", {})
         data["indicators"][indicator] = [*(data["indicators"].get(indicator) or []), *rules]
@@ -429,6 +433,31 @@ def load_lexicon(lang: str, taxonomy: Taxonomy, tokenizer,
     return lexicon
 
 
+# What a pattern file takes from the file named by its `lists_from` (a later vocabulary
+# file reusing an earlier one's word lists); its own entries win.
+SHARED_SECTIONS = ("lists", "numbers", "multipliers", "conjugations", "negation")
+
+
+def _lists_from(data: dict, path: Path) -> Path | None:
+    name = data.get("lists_from")
+    return None if name is None else path.parent / str(name)
+
+
+def _read_lists_from(data: dict, path: Path) -> None:
+    """Merge into `data` the SHARED_SECTIONS of the file its `lists_from` names."""
+    source = _lists_from(data, path)
+    if source is None:
+        return
+    try:
+        shared = yaml.load(source.read_text(encoding="utf-8"), _PatternLoader) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise PatternFileError(f"{path}: lists_from {source.name}: cannot read it: {exc}") \
+            from exc
+    for section in SHARED_SECTIONS:
+        if section in shared:
+            data[section] = {**shared[section], **(data.get(section) or {})}
+
+
 def _validate_patterns(lexicon: Lexicon, vocab, where: str) -> None:
     """spaCy's own check of every compiled token pattern (done once per compiled file)."""
     from spacy.matcher import Matcher
@@ -450,7 +479,11 @@ def lexicon_cache_key(path: Path, taxonomy: Taxonomy,
     from importlib.metadata import PackageNotFoundError, version
 
     digest = hashlib.sha256()
-    digest.update(Path(path).read_bytes())
+    content = Path(path).read_bytes()
+    digest.update(content)
+    source = _lists_from(yaml.load(content, _PatternLoader) or {}, Path(path))
+    if source is not None:
+        digest.update(b"\0" + source.read_bytes())
     digest.update(b"\0" + json.dumps(extra or {}, sort_keys=True, ensure_ascii=False).encode())
     digest.update(b"\0" + " ".join(taxonomy.ids).encode())
     digest.update(b"\0" + Path(__file__).read_bytes())

@@ -1,0 +1,80 @@
+"""`indicators.rules.v3`: v2 and the vocabulary of third-party retellings
+(patterns/vocabulary/<lang>-3.yaml). The es and pt tables are in vocabulary_v3_es.py and
+vocabulary_v3_pt.py; v2's quiet cases must stay quiet in v3."""
+
+from __future__ import annotations
+
+import pytest
+
+from corpora.normalize import fold_text
+from corpora.records import Ad
+from tests import test_vocabulary as v2_cases
+from tests import vocabulary_v3_es, vocabulary_v3_pt
+
+FIRES = vocabulary_v3_es.FIRES + vocabulary_v3_pt.FIRES
+QUIET = vocabulary_v3_es.QUIET + vocabulary_v3_pt.QUIET + v2_cases.QUIET
+
+
+@pytest.fixture(scope="module")
+def rules_v3():
+    from models.registry import load_detector
+
+    return load_detector("indicators.rules.v3")
+
+
+def _hits(detector, lang: str, country: str, text: str) -> dict:
+    (hits,) = detector.detect_hits([Ad(id="t", lang=lang, country=country, text=text)])
+    return {hit.id: hit for hit in hits}
+
+
+@pytest.mark.parametrize(("lang", "country", "text", "indicator", "piece"), FIRES,
+                         ids=[f"{c[0]}-{c[3]}-{i}" for i, c in enumerate(FIRES)])
+def test_v3_vocabulary_fires(rules_v3, lang: str, country: str, text: str, indicator: str,
+                             piece: str) -> None:
+    hits = _hits(rules_v3, lang, country, text)
+    assert indicator in hits, f"{indicator} not found in {text!r}: {sorted(hits)}"
+    evidence = " | ".join(ev.text for ev in hits[indicator].evidence)
+    assert fold_text(piece) in fold_text(evidence), evidence
+    assert all(text[ev.start:ev.end] == ev.text for ev in hits[indicator].evidence)
+    assert hits[indicator].detector == "indicators.rules.v3"
+
+
+@pytest.mark.parametrize(("lang", "country", "text", "indicator"), QUIET,
+                         ids=[f"{c[0]}-{c[3]}-{i}" for i, c in enumerate(QUIET)])
+def test_v3_vocabulary_stays_quiet(rules_v3, lang: str, country: str, text: str,
+                                   indicator: str) -> None:
+    assert indicator not in _hits(rules_v3, lang, country, text)
+
+
+def test_v3_adds_to_v2_without_changing_it(rules_v3) -> None:
+    from models.registry import load_detector
+
+    v2 = load_detector("indicators.rules.v2")
+    missed_by_v2 = [case for case in FIRES if case[3] not in _hits(v2, *case[:3])]
+    assert missed_by_v2, "every v3 case is already found by v2: the tables test nothing new"
+    assert (v2.ref.version, rules_v3.ref.version) == ("2", "3")
+    assert v2.ref.sha256 != rules_v3.ref.sha256
+
+
+def test_lists_from_shares_a_sibling_files_lists(tmp_path) -> None:
+    """A vocabulary file's `lists_from` takes a sibling's lists; a change to the sibling
+    changes the compiled cache key of the file that uses it."""
+    from models.nlp import blank
+    from models.rules.lexicon import PatternFileError, lexicon_cache_key, load_lexicon
+    from corpora.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    (tmp_path / "es.yaml").write_text(
+        "lang: es\nlists:\n  papers: [pasaporte, papeles]\n", encoding="utf-8")
+    user = tmp_path / "es-3.yaml"
+    user.write_text("lang: es\nlists_from: es.yaml\nindicators:\n  DOCS_HANDLED:\n"
+                    "    - pattern: [{LOWER: tramitamos}, {LIST: papers}]\n", encoding="utf-8")
+    lexicon = load_lexicon("es", taxonomy, blank("es").tokenizer, user)
+    assert len([r for r in lexicon.rules if r.indicator == "DOCS_HANDLED"]) == 2
+    key = lexicon_cache_key(user, taxonomy)
+    (tmp_path / "es.yaml").write_text(
+        "lang: es\nlists:\n  papers: [pasaporte, papeles, visa]\n", encoding="utf-8")
+    assert lexicon_cache_key(user, taxonomy) != key
+    (tmp_path / "es.yaml").unlink()
+    with pytest.raises(PatternFileError, match="lists_from es.yaml"):
+        load_lexicon("es", taxonomy, blank("es").tokenizer, user)

@@ -1,0 +1,10 @@
+"""Cases of the pt vocabulary of `indicators.rules.v3` (patterns/vocabulary/pt-3.yaml),
+run by test_vocabulary_v3.py. Hand-written, not copied from any real ad nor from the corpus.
+
+- FIRES: (lang, country, text, indicator, piece the evidence must contain);
+- QUIET: (lang, country, text, indicator that must not fire).
+"""
+
+FIRES: list[tuple[str, str, str, str, str]] = []
+
+QUIET: list[tuple[str, str, str, str]] = []
