@@ -3,8 +3,8 @@
 Candidates: the noisy-or of `indicators.rules.v1` hits and TF-IDF (the ensemble's
 combination before 2026-12-04, each rule trusted as much as its train precision), and
 the per-indicator logistic regression of `models.ensemble.train.fit_combiner` over the
-TF-IDF log-odds, the base patterns' hits and the vocabulary-only hits of
-`indicators.rules.v2`, for several C. Each is fitted on the train split (TF-IDF out of
+TF-IDF log-odds, the base patterns' hits and the vocabulary-only hits of the rules
+version the ensemble trains with (`TRAINING_RULES_VERSION`), for several C. Each is fitted on the train split (TF-IDF out of
 fold, as in training). On the dev split, each writer's batch in turn gets per-indicator
 thresholds chosen on the *other* batches; the report gives the macro-F1 of those
 held-out predictions per wave and language, over the whole dev split, and the lowest
@@ -54,6 +54,7 @@ def candidates(train, dev, labels: Sequence[str], report: Callable[[str], None]
     from sklearn.linear_model import LogisticRegression
 
     from models.ensemble.combine import _logit, combine_probabilities, rule_features, rule_matrix
+    from models.ensemble.store import TRAINING_RULES_VERSION
     from models.ensemble.train import _out_of_fold, _targets, fit_combiner
     from models.registry import load_detector
     from models.tfidf.model import TfidfIndicatorModel
@@ -64,18 +65,20 @@ def candidates(train, dev, labels: Sequence[str], report: Callable[[str], None]
         [a.text for a in train], [a.lang for a in train], Y)
     P_dev = tfidf.predict_proba([a.text for a in dev], [a.lang for a in dev])
     P_oof = _out_of_fold(train, Y, lambda: TfidfIndicatorModel(labels, mode="shared"), 3, 13)
-    report("rules v1 and v2 on train and dev")
-    v1, v2 = load_detector("indicators.rules.v1"), load_detector("indicators.rules.v2")
+    rules = f"rules v{TRAINING_RULES_VERSION}"
+    report(f"rules v1 and {rules} on train and dev")
+    v1 = load_detector("indicators.rules.v1")
+    trained_with = load_detector(f"indicators.rules.v{TRAINING_RULES_VERSION}")
     R1_train = rule_matrix(v1.detect_hits([a.to_ad() for a in train]), labels)
     R1_dev = rule_matrix(v1.detect_hits([a.to_ad() for a in dev]), labels)
     fired = R1_train > 0
     weights = (np.sum(fired & (Y == 1), axis=0) + 1) / (np.sum(fired, axis=0) + 2)
     out = {"noisy-or, rules v1": 1.0 - (1.0 - R1_dev * weights) * (1.0 - P_dev)}
-    R_train = rule_features(*v2.detect_hits_by_file([a.to_ad() for a in train]), labels)
-    R_dev = rule_features(*v2.detect_hits_by_file([a.to_ad() for a in dev]), labels)
+    R_train = rule_features(*trained_with.detect_hits_by_file([a.to_ad() for a in train]), labels)
+    R_dev = rule_features(*trained_with.detect_hits_by_file([a.to_ad() for a in dev]), labels)
     for C in C_GRID:
         coef, intercept = fit_combiner(P_oof, R_train, Y, C=C)
-        out[f"combiner, rules v2, C={C:g}"] = combine_probabilities(P_dev, R_dev, coef,
+        out[f"combiner, {rules}, C={C:g}"] = combine_probabilities(P_dev, R_dev, coef,
                                                                     intercept)
     n = len(labels)
     # narrower combiners: the indicator's own features only; the noisy-or of v1 with the
@@ -83,7 +86,7 @@ def candidates(train, dev, labels: Sequence[str], report: Callable[[str], None]
     E_oof = 1.0 - (1.0 - R1_train * weights) * (1.0 - P_oof)
     E_dev = out["noisy-or, rules v1"]
     narrow = {
-        "own features only, rules v2": lambda P, R, k: np.column_stack(
+        f"own features only, {rules}": lambda P, R, k: np.column_stack(
             [_logit(P[:, k]), R[:, k], R[:, n + k]]),
         "noisy-or v1 + vocabulary": lambda E, R, k: np.column_stack(
             [_logit(E[:, k]), R[:, n + k]])}
