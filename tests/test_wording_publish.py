@@ -26,8 +26,9 @@ from annotation.learning.wording import NewPhrase, Occurrence
 from annotation.store import Store, list_audit, open_store, save_ads, save_assessments
 from annotation.web.app import create_app
 from corpora.records import Ad, Assessment, ModelRef, utc_now
-from models.registry import UnknownDetectorError, load_detector
-from models.rules.learned import LearnedRulesError, load_version
+from models.registry import UnknownDetectorError, available_detectors, load_detector
+from models.rules import learned
+from models.rules.learned import LearnedPhrase, LearnedRulesError, load_version
 from pipelines.cli import app as cli
 from pipelines.wording import publish_accepted
 from tests.test_web import PASSWORD, SECRET, sign_in
@@ -173,6 +174,32 @@ def test_accepted_phrases_become_a_new_rules_version(db, tmp_path: Path) -> None
     assert [h.id for h in v5_hits[1]] == ["HOSTESS_MODELING"]
 
 
+def test_a_learned_v3_published_before_v3_shipped_is_carried_into_v4(tmp_path: Path) -> None:
+    """An install that published a learned v3 when only v1 and v2 were shipped loses no
+    phrase: the next version (v4) holds it, and `indicators.rules.v3` is the shipped one."""
+    home = tmp_path / "centinela-home"
+    (home / "rules").mkdir(parents=True)
+    older = {"phrase_id": 1, "lang": "es", "phrase": "chicas para tertulias nocturnas",
+             "indicator": "HOSTESS_MODELING", "accepted_by": "tina",
+             "accepted_at": "2026-12-01T10:00:00+00:00", "ads": ["es-1"], "llr": 12.5,
+             "since": 3}
+    (home / "rules" / "indicators.rules.v3.yaml").write_text(yaml.safe_dump(
+        {"name": "indicators.rules", "version": 3, "base": "indicators.rules.v2",
+         "published_by": "tina", "published_at": "2026-12-01T10:05:00+00:00",
+         "phrases": [older]}, allow_unicode=True), encoding="utf-8")
+    new = LearnedPhrase(phrase_id=2, lang="pt", phrase="rodas de conversa noturna",
+                        indicator="HOSTESS_MODELING", accepted_by="tina",
+                        accepted_at="2026-12-04T10:00:00+00:00", ads=["pt-1"], llr=9.0,
+                        examples=[ADS[2]])
+    v4 = learned.publish([new], actor="tina", home=home)
+    assert v4.version == 4
+    assert [(p.phrase_id, p.since) for p in v4.phrases] == [(1, 3), (2, 4)]
+    assert available_detectors(home).count("indicators.rules.v3") == 1
+    assert "indicators.rules.v4" in available_detectors(home)
+    assert load_detector("indicators.rules.v3", home=home).ref.version == "3"  # shipped
+
+
+@pytest.mark.slow
 def test_a_phrase_that_would_not_fire_is_not_published(db, tmp_path: Path) -> None:
     url, store = db
     ids = _ids(store)
