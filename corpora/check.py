@@ -44,6 +44,7 @@ Severity = Literal["error", "warning"]
 # ISO 3166-1 alpha-2 codes of countries where Spanish is an official language.
 SPANISH_SPEAKING = frozenset(
     "AR BO CL CO CR CU DO EC ES GQ GT HN MX NI PA PE PR PY SV UY VE".split())
+PORTUGUESE_SPEAKING = frozenset("AO BR CV GW MZ PT ST TL".split())
 KINDS: tuple[str, ...] = get_args(Kind)
 _SPAN_EDGE = " \t\n.,;:!?¡¿"
 
@@ -244,8 +245,7 @@ def _check_entry(entry: CorpusEntry, taxonomy: Taxonomy, limits: Thresholds) -> 
     if not limits.min_words <= n_words <= limits.max_words:
         add("error", "word_count",
             f"{n_words} words, outside {limits.min_words}-{limits.max_words}")
-    if (ad.lang == "pt") != (ad.country == "BR") or (
-            ad.lang == "es" and ad.country not in SPANISH_SPEAKING):
+    if ad.country not in {"es": SPANISH_SPEAKING, "pt": PORTUGUESE_SPEAKING}[ad.lang]:
         add("warning", "country_lang", f"country {ad.country} for a {ad.lang} ad")
     if (ad.kind == "deceptive") == (ad.risk == "low"):
         add("warning", "risk_kind", f"kind {ad.kind} with risk {ad.risk} (policy: legit and "

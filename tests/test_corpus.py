@@ -159,6 +159,16 @@ def test_policy_departures_are_warnings(tmp_path: Path) -> None:
                                         "country_lang", "risk_kind"}
 
 
+def test_portuguese_ads_may_come_from_any_portuguese_speaking_country(tmp_path: Path) -> None:
+    rows = [make_ad(f"t-{n}", BAKERY, lang="pt", country=country)
+            for n, country in enumerate(["BR", "PT", "AO", "MZ"], 1)]
+    rows.append(make_ad("t-5", BAKERY.replace("Belo Horizonte", "Contagem"), lang="pt",
+                        country="MX"))
+    report = check(write_corpus(tmp_path, {"pt-1.jsonl": rows}))
+    assert [(w.code, w.message) for w in report.warnings if w.code == "country_lang"] == [
+        ("country_lang", "ad 't-5': country MX for a pt ad")]
+
+
 def test_duplicate_id_names_both_lines(tmp_path: Path) -> None:
     rows = good_rows()
     other = make_ad("t-1", BAKERY.replace("Belo Horizonte", "Contagem"), lang="pt")
