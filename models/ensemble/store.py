@@ -21,10 +21,11 @@ from models.ensemble.weights import EnsembleWeights
 from models.tfidf.detector import NAME as TFIDF_NAME
 
 # The rules version the ensemble is trained with (a trained ensemble loads the version it
-# was trained with). Version 2 adds the vocabulary of real offers (patterns/vocabulary/);
-# its hits are features of the per-indicator combiner apart from the base patterns' hits
-# (models/ensemble/combine.py), so the combiner learns how far to trust each.
-TRAINING_RULES_VERSION = "2"
+# was trained with). Versions 2 and 3 add the vocabulary of real offers and of retold
+# offers (patterns/vocabulary/); their hits are features of the per-indicator combiner
+# apart from the base patterns' hits (models/ensemble/combine.py), so the combiner learns
+# how far to trust each.
+TRAINING_RULES_VERSION = "3"
 
 
 def register_trained(result: TrainingResult, root: Path,
