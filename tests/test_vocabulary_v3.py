@@ -79,3 +79,30 @@ def test_lists_from_shares_a_sibling_files_lists(tmp_path) -> None:
     (tmp_path / "es.yaml").unlink()
     with pytest.raises(PatternFileError, match="lists_from es.yaml"):
         load_lexicon("es", taxonomy, blank("es").tokenizer, user)
+
+
+def test_entries_of_several_words_inline_match_as_a_sequence(tmp_path) -> None:
+    """`LOWER: {IN: [...]}` entries of several words match as that many tokens, like a
+    list's (they once compiled to one token that could never match)."""
+    from corpora.taxonomy import load_taxonomy
+    from models.risk import load_risk_policy
+    from models.rules.detector import RulesDetector
+    from models.rules.lexicon import PatternFileError
+
+    (tmp_path / "es.yaml").write_text(
+        "lang: es\nindicators:\n  DOCS_HANDLED:\n    - pattern: [{LOWER: {IN: [visa, \"visa de"
+        " trabajo\"]}}, {LOWER: {IN: [incluida, \"por nuestra cuenta\"]}, OP: \"?\"},"
+        " {LOWER: garantizada}]\n", encoding="utf-8")
+    (tmp_path / "pt.yaml").write_text("lang: pt\n", encoding="utf-8")
+    detector = RulesDetector(load_taxonomy(), load_risk_policy(), tmp_path)
+    for text, found in [("visa de trabajo incluida garantizada", True),
+                        ("visa por nuestra cuenta garantizada", True),
+                        ("visa de trabajo garantizada", True),
+                        ("trabajo garantizada", False)]:
+        hits = _hits(detector, "es", "MX", text)
+        assert ("DOCS_HANDLED" in hits) is found, text
+    (tmp_path / "es.yaml").write_text(
+        "lang: es\nindicators:\n  DOCS_HANDLED:\n    - pattern: [{LOWER: {IN: [\"visa de"
+        " trabajo\"]}, OP: \"+\"}]\n", encoding="utf-8")
+    with pytest.raises(PatternFileError, match="several words"):
+        RulesDetector(load_taxonomy(), load_risk_policy(), tmp_path)

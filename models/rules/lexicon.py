@@ -34,7 +34,8 @@ file, the taxonomy's ids, this compiler's source and the spaCy and spacy-lookups
 versions: a change to any of them compiles afresh.
 
 Word lists (the `lists` section) keep vocabulary as data: `{LIST: name}` in a pattern
-token matches any entry of the list, an entry of several words as that many tokens. A list
+token matches any entry of the list, an entry of several words as that many tokens (so
+does an entry of several words written inline, in a token's `LOWER: {IN: [...]}`). A list
 keyed by ISO country codes (`"ES PT": [euros]`, a gazetteer of destinations) makes one rule
 per key that does not apply in those countries, so "trabajo en España" is no work abroad in
 Spain. `EXCEPT: [...]` removes forms from a token (a LEMMA's "pagas": you pay). A rule's
@@ -578,14 +579,14 @@ def merge_lexicons(lexicons: list[Lexicon], names: list[str]) -> Lexicon:
     return merged
 
 
-def _list_expansions(compiler: _Compiler, pattern: list[dict[str, Any]]
+def _list_expansions(compiler: _Compiler, pattern: list[dict[str, Any]], tokenizer
                      ) -> list[tuple[frozenset[str], list[dict[str, Any]]]]:
     """The token patterns a pattern with `LIST` tokens stands for, each with the countries
     where it does not apply (a pattern without lists is itself, applying everywhere)."""
     choices = []
     for spec in pattern:
         if "LIST" not in spec:
-            choices.append([(frozenset(), [spec])])
+            choices.append(_inline_variants(spec, tokenizer))
             continue
         if set(spec) != {"LIST"}:
             raise ValueError("a LIST token takes no other key")
@@ -593,6 +594,28 @@ def _list_expansions(compiler: _Compiler, pattern: list[dict[str, Any]]
     return [(frozenset().union(*(codes for codes, _ in combo)),
              [token for _, tokens in combo for token in tokens])
             for combo in itertools.product(*choices)]
+
+
+def _inline_variants(spec: dict[str, Any], tokenizer
+                     ) -> list[tuple[frozenset[str], list[dict[str, Any]]]]:
+    """A token whose `LOWER: {IN: [...]}` holds entries of several words ("visa de
+    trabajo") stands, like a list, for one token sequence per entry length (with `OP: "?"`
+    also for none); any other token is itself."""
+    values = spec.get("LOWER")
+    values = values.get("IN") if isinstance(values, dict) else None
+    if not isinstance(values, list) or not any(" " in str(v).strip() for v in values):
+        return [(frozenset(), [spec])]
+    if not set(spec) <= {"LOWER", "OP"} or spec.get("OP", "?") != "?":
+        raise ValueError(f"entries of several words ({[v for v in values if ' ' in str(v)]})"
+                         " go in a token with LOWER: {IN: [...]} alone (and OP: '?' at most)")
+    by_length: dict[int, set[tuple[str, ...]]] = {}
+    for value in values:
+        tokens = tuple(t.text for t in tokenizer(fold_text(str(value))))
+        by_length.setdefault(len(tokens), set()).add(tokens)
+    variants = [(frozenset(), [{"LOWER": {"IN": sorted({e[i] for e in entries})}}
+                               for i in range(length)])
+                for length, entries in sorted(by_length.items())]
+    return variants + ([(frozenset(), [])] if "OP" in spec else [])
 
 
 def _compile_rules(compiler: _Compiler, tokenizer, indicator: str, section: str, n: int,
@@ -609,7 +632,7 @@ def _compile_rules(compiler: _Compiler, tokenizer, indicator: str, section: str,
         raise PatternFileError(f"{label}: 'pattern' must be a list of token mappings")
     try:
         variants = [(frozenset(), None)] if pattern is None else \
-            _list_expansions(compiler, pattern)
+            _list_expansions(compiler, pattern, tokenizer)
         in_ad = compiler.context_words(rule.get("in_ad", []))
     except ValueError as exc:
         raise PatternFileError(f"{label}: {exc}") from exc
