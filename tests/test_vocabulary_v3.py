@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from corpora.normalize import fold_text
-from corpora.records import Ad
 from tests import test_vocabulary as v2_cases
 from tests import vocabulary_v3_es, vocabulary_v3_pt
 
@@ -22,9 +21,7 @@ def rules_v3():
     return load_detector("indicators.rules.v3")
 
 
-def _hits(detector, lang: str, country: str, text: str) -> dict:
-    (hits,) = detector.detect_hits([Ad(id="t", lang=lang, country=country, text=text)])
-    return {hit.id: hit for hit in hits}
+_hits = v2_cases._hits
 
 
 @pytest.mark.parametrize(("lang", "country", "text", "indicator", "piece"), FIRES,
