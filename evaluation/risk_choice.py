@@ -4,7 +4,7 @@ Each corpus batch is one writer's style. For every batch in turn, the candidate 
 with the best `high` F1 on the *other* batches is chosen and then measured on the held-out
 batch; the report gives those held-out figures per batch and how often each candidate won.
 Only the dev split is used (the trained detectors never saw it; the test split is never
-looked at). Run: `python -m evaluation.risk_choice [--model NAME]`.
+looked at). Run: `python -m evaluation.risk_choice --home CENTINELA_HOME [--model NAME]`.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from corpora.corpus import batch_of
 from corpora.records import IndicatorHit, LabelledAd

@@ -120,3 +120,13 @@ def test_cross_style_choice_holds_each_batch_out(taxonomy) -> None:
     # chosen on the other batches: escalation wins when a or b is among them
     assert result["es-c"]["chosen"] != "none" and result["es-c"]["fp"] == 1
     assert result["es-a"]["tp"] == 1 and result["es-a"]["fn"] == 0
+
+
+def test_risk_choice_command_parses_its_options(monkeypatch, capsys) -> None:
+    """`python -m evaluation.risk_choice --help` (it once failed building its parser)."""
+    from evaluation.risk_choice import main
+
+    monkeypatch.setattr("sys.argv", ["risk_choice", "--help"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 0 and "--home" in capsys.readouterr().out
