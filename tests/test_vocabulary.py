@@ -150,13 +150,20 @@ def _hits(detector, lang: str, country: str, text: str) -> dict:
                          ids=[f"{c[0]}-{c[3]}-{i}" for i, c in enumerate(FIRES)])
 def test_vocabulary_fires(rules_v2, lang: str, country: str, text: str, indicator: str,
                           piece: str) -> None:
-    hits = _hits(rules_v2, lang, country, text)
+    assert_fires(rules_v2, lang, country, text, indicator, piece)
+
+
+def assert_fires(detector, lang: str, country: str, text: str, indicator: str,
+                 piece: str) -> None:
+    """`indicator` is found in `text`, by `detector` itself, with evidence that holds
+    `piece` and points at the exact text."""
+    hits = _hits(detector, lang, country, text)
     assert indicator in hits, f"{indicator} not found in {text!r}: {sorted(hits)}"
     evidence = " | ".join(ev.text for ev in hits[indicator].evidence)
     assert fold_text(piece) in fold_text(evidence), evidence
     for ev in hits[indicator].evidence:
         assert text[ev.start:ev.end] == ev.text
-    assert hits[indicator].detector == "indicators.rules.v2"
+    assert hits[indicator].detector == f"indicators.rules.v{detector.ref.version}"
 
 
 @pytest.mark.parametrize(("lang", "country", "text", "indicator"), QUIET,

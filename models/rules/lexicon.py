@@ -482,7 +482,9 @@ def lexicon_cache_key(path: Path, taxonomy: Taxonomy,
     digest = hashlib.sha256()
     content = Path(path).read_bytes()
     digest.update(content)
-    source = _lists_from(yaml.load(content, _PatternLoader) or {}, Path(path))
+    # parsed only when it may name a sibling: keys are computed at every start-up
+    source = _lists_from(yaml.load(content, _PatternLoader) or {}, Path(path)) \
+        if b"lists_from" in content else None
     if source is not None:
         digest.update(b"\0" + source.read_bytes())
     digest.update(b"\0" + json.dumps(extra or {}, sort_keys=True, ensure_ascii=False).encode())
