@@ -314,8 +314,8 @@ def test_twenty_threads_claiming_at_once_never_get_the_same_item(store: Store) -
     assert sum(1 for ids in claimed.values() if ids) > 1  # the threads really overlapped
 
 
-def _claim_all_in_a_process(url: str, worker: int, start: multiprocessing.Event) -> list[str]:
-    start.wait(30)
+def _claim_all_in_a_process(url: str, worker: int, start) -> list[str]:
+    start.wait(60)  # a barrier: every task runs in its own worker before any claims
     claimed = []
     with open_store(url, migrate=False) as store:
         while (ad_id := claim(store, f"process-{worker}-{len(claimed)}")) is not None:
@@ -328,10 +328,11 @@ def test_processes_claiming_at_once_never_get_the_same_item(store_url: str) -> N
         store_scored(store, _many(120))
     context = multiprocessing.get_context("spawn")
     with context.Manager() as manager, context.Pool(4) as pool:
-        start = manager.Event()
+        # with an event set at once, the first spawned worker could claim all 120 before
+        # the others had started; a barrier of four holds each task until all four run
+        start = manager.Barrier(4)
         results = [pool.apply_async(_claim_all_in_a_process, (store_url, n, start))
                    for n in range(4)]
-        start.set()
         claimed = [result.get(timeout=120) for result in results]
     handed_out = [ad_id for ids in claimed for ad_id in ids]
     assert sorted(handed_out) == sorted(item.ad_id for item in _many(120))
