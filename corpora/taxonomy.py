@@ -8,6 +8,7 @@ comes from `Taxonomy.ids`. Loading an official IC-TIP code list is a data change
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -97,6 +98,10 @@ class Taxonomy(_Strict):
             if ind.id == indicator_id:
                 return ind
         raise TaxonomyError(f"unknown indicator id {indicator_id!r}; known: {', '.join(self.ids)}")
+
+    def strengths(self, ids: Sequence[str]) -> list[Strength]:
+        """The strength of each of `ids`, in order."""
+        return [self.get(indicator_id).strength for indicator_id in ids]
 
     def check_ids(self, ids: list[str] | set[str], where: str) -> None:
         """Raise a TaxonomyError naming `where` if any id is not in the taxonomy."""

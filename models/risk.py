@@ -108,6 +108,54 @@ def score_risk(hits: list[IndicatorHit], policy: RiskPolicy) -> tuple[float, Ris
     return score, risk_level(score, hits, policy.thresholds["high"], policy.thresholds["medium"])
 
 
+# What a learned risk model reads (`risk_features`): the indicator probabilities alone
+# (ensembles trained before 2026-12-05), or with the guideline's story features and the
+# probability that the ad is deceptive at all.
+PROBABILITIES = "probabilities"
+STORY_AND_DECEPTIVE = "probabilities+story+deceptive"
+RISK_INPUTS = (PROBABILITIES, STORY_AND_DECEPTIVE)
+# The TF-IDF model's extra column (beside the indicators) that the ensemble trains on the
+# corpus kind: 1 for a deceptive ad, 0 for a legit or hard-negative one.
+DECEPTIVE_COLUMN = "kind=deceptive"
+
+
+def risk_features(E: np.ndarray, strengths: Sequence[Strength], inputs: str,
+                  deceptive: np.ndarray | None = None) -> np.ndarray:
+    """The inputs of a learned risk model for `inputs` (one of RISK_INPUTS), from the
+    (n_ads, n_indicators) probabilities `E` (indicators of `strengths`, in order).
+
+    With the story, four columns follow `E`: the risk guideline's two ways to `high`, soft
+    (a linear model over `E` alone can only add indicators up, which ranks a short ad
+    with a strong indicator and one other below long ordinary ones): the top strong
+    probability times the top probability of any other indicator ("a strong indicator
+    together with another"), the second and third highest medium-or-strong probabilities
+    and the product of the top three ("three that tell one story"). Then `deceptive`: the
+    probability that the text is an offer rather than an ordinary ad, which tells a lawful
+    seasonal programme with paid tickets and housing from a lure with the same two."""
+    if inputs == PROBABILITIES:
+        return E
+    if inputs != STORY_AND_DECEPTIVE:
+        raise ValueError(f"unknown risk inputs {inputs!r}; expected one of {RISK_INPUTS}")
+    if deceptive is None:
+        raise ValueError(f"risk inputs {inputs!r} need the deceptive probability")
+    strong = np.array([s == "strong" for s in strengths])
+    not_weak = np.array([s != "weak" for s in strengths])
+    rows = np.arange(len(E))
+    top_strong = np.flatnonzero(strong)[E[:, strong].argmax(axis=1)]
+    others = E.copy()
+    others[rows, top_strong] = 0.0
+    ranked = -np.sort(-E[:, not_weak], axis=1)
+    return np.column_stack([E, E[rows, top_strong] * others.max(axis=1), ranked[:, 1],
+                            ranked[:, 2], ranked[:, :3].prod(axis=1), deceptive])
+
+
+def risk_input_width(n_indicators: int, inputs: str) -> int:
+    """How many columns `risk_features` gives for `n_indicators` (ValueError if `inputs`
+    is unknown)."""
+    return risk_features(np.zeros((1, n_indicators)), ["strong"] * n_indicators, inputs,
+                         np.zeros(1)).shape[1]
+
+
 def risk_score(risk_proba: np.ndarray, classes: Sequence[str]) -> np.ndarray:
     """Expected severity in [0, 1] of risk-class probabilities: P(high) + 0.5 P(medium)."""
     columns = list(classes)
@@ -135,8 +183,8 @@ class PolicyScorer:
 
 @dataclass(frozen=True)
 class LearnedScorer:
-    """Risk from a model over indicator probabilities (a trained ensemble's: expected
-    severity P(high) + 0.5 P(medium)) with its dev thresholds. An ad without hits scores
+    """Risk from a model over indicator probabilities (a trained ensemble's, through
+    `risk_features`: expected severity P(high) + 0.5 P(medium)) with its dev thresholds. An ad without hits scores
     0; a combination the policy escalates is high with at least the high threshold."""
 
     model: Any  # predict_proba(probabilities) and classes_, as a logistic regression

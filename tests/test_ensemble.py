@@ -102,3 +102,66 @@ def test_detect_uses_the_ensemble_by_default(trained_home, monkeypatch):
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert out["model"]["name"] == "indicators.ensemble" and out["risk"] == "high"
+
+
+# Fragments of one or two sentences (wave 6 is such a style): a strong indicator with another
+# is `high` (annotation/guidelines/risk.md); the same words in a lawful offer that states its
+# framework stay `low`.
+FRAGMENTS_HIGH = [
+    ("es", "Te adelantamos el pasaje y lo vas pagando con tu sueldo allá."),
+    ("es", "Nosotros te guardamos el pasaporte mientras trabajas en la finca, comida y cuarto "
+           "incluidos."),
+    ("es", "Chicas desde 15 años para atender clientes en un bar de la frontera."),
+    ("es", "Te cruzamos sin papeles y allá ya te espera trabajo en la construcción con buen "
+           "pago."),
+    ("pt", "A passagem a gente paga e depois desconta do seu salário lá na fazenda."),
+    pytest.param("pt", "Seu passaporte fica com a agência até terminar o contrato, moradia no "
+                       "alojamento da obra.",
+                 marks=pytest.mark.xfail(reason="known miss (2026-12-05): the TF-IDF reads "
+                                                "'agência', 'contrato' as a lawful offer "
+                                                "(deceptive 0.10) and rates it low")),
+    ("pt", "Meninas a partir de 16 anos para trabalhar de recepcionista em boate, boa "
+           "aparência."),
+    ("pt", "Levamos você pela fronteira sem visto, emprego garantido do outro lado."),
+]
+FRAGMENTS_LOW = [
+    ("es", "Programa de trabajo temporal de la Cooperativa Agrícola San Isidro: el empleador "
+           "paga el boleto de avión y ofrece vivienda en la granja; contrato firmado en el "
+           "consulado."),
+    ("pt", "Colheita de maçã na Fazenda Boa Vista (SC): passagem paga pela empresa, alojamento "
+           "e refeições, carteira assinada desde o primeiro dia."),
+    ("es", "Auxiliar contable para estudio en Córdoba, sueldo según convenio, enviar CV a "
+           "rrhh@estudio.example."),
+    ("pt", "Jovem aprendiz de 14 a 17 anos no Mercado Bom Preço, conforme a Lei da "
+           "Aprendizagem, inscrições no site mercadobompreco.example."),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), FRAGMENTS_HIGH)
+def test_a_fragment_with_a_strong_indicator_and_another_is_high(ensemble_detector, lang, text):
+    (assessed,) = ensemble_detector.assess([Ad(id="f", lang=lang, text=text)])
+    assert any(h.strength == "strong" for h in assessed.hits), assessed.hits
+    assert assessed.risk == "high", (assessed.score, [h.id for h in assessed.hits])
+
+
+@pytest.mark.parametrize(("lang", "text"), FRAGMENTS_LOW)
+def test_a_lawful_fragment_with_the_same_words_stays_low(ensemble_detector, lang, text):
+    (assessed,) = ensemble_detector.assess([Ad(id="f", lang=lang, text=text)])
+    assert assessed.risk == "low", (assessed.score, [h.id for h in assessed.hits])
+
+
+def test_the_risk_model_reads_the_story_and_the_deceptive_probability(trained_home,
+                                                                      ensemble_detector):
+    """The ensemble's TF-IDF learns the deceptive column beside the indicators; the
+    TF-IDF detector registered with it keeps the indicators only."""
+    from models.risk import DECEPTIVE_COLUMN, STORY_AND_DECEPTIVE
+
+    model = ensemble_detector.model
+    assert model.risk_inputs == STORY_AND_DECEPTIVE
+    assert model.tfidf.labels == [*model.labels, DECEPTIVE_COLUMN]
+    assert model.risk_model.coef.shape[1] == len(model.labels) + 5
+    tfidf = load_detector("indicators.tfidf.v1", home=trained_home)
+    assert tfidf.tfidf.labels == list(model.labels)
+    hits, inputs = ensemble_detector.detect([DECEPTIVE, ORDINARY])
+    assert inputs.shape == (2, len(model.labels) + 5)
+    assert inputs[0, -1] > 0.5 > inputs[1, -1]  # the deceptive probability

@@ -130,3 +130,70 @@ def test_risk_choice_command_parses_its_options(monkeypatch, capsys) -> None:
     with pytest.raises(SystemExit) as exit_:
         main()
     assert exit_.value.code == 0 and "--home" in capsys.readouterr().out
+
+
+def test_risk_features_give_the_guideline_paths_to_high(taxonomy) -> None:
+    """Story columns: top strong x top other ("a strong indicator with another"), the 2nd
+    and 3rd highest medium-or-strong and the top three's product ("three tell a story"),
+    then the deceptive probability."""
+    import numpy as np
+
+    from models.risk import (
+        PROBABILITIES,
+        STORY_AND_DECEPTIVE,
+        risk_features,
+        risk_input_width,
+    )
+
+    ids = list(taxonomy.ids)
+    strengths = taxonomy.strengths(ids)
+    E = np.zeros((4, len(ids)))
+    at = ids.index
+    E[0, [at("FEE_OR_DEBT"), at("TRAVEL_PAID")]] = 0.9, 0.5  # strong with another
+    E[1, at("DOCS_HANDLED")] = 0.8  # strong alone
+    E[2, [at("HOSTESS_MODELING"), at("APPEARANCE_REQ"), at("TRAVEL_PAID")]] = 0.9, 0.8, 0.5
+    E[3, [at("URGENCY"), at("CONTACT_INFORMAL"), at("NO_REQUIREMENTS")]] = 0.9  # weak only
+    deceptive = np.array([0.9, 0.8, 0.7, 0.1])
+    X = risk_features(E, strengths, STORY_AND_DECEPTIVE, deceptive)
+    assert X.shape == (4, len(ids) + 5) == (4, risk_input_width(len(ids), STORY_AND_DECEPTIVE))
+    assert np.array_equal(X[:, :len(ids)], E)
+    story = X[:, len(ids):-1]
+    assert np.allclose(story[0], [0.45, 0.5, 0.0, 0.0])
+    assert np.allclose(story[1], [0.0, 0.0, 0.0, 0.0])  # no other indicator
+    assert np.allclose(story[2], [0.0, 0.8, 0.5, 0.36])  # no strong one; three medium
+    assert np.allclose(story[3], 0.0)  # weak hits are no story
+    assert np.array_equal(X[:, -1], deceptive)
+    assert risk_features(E, strengths, PROBABILITIES) is E
+    with pytest.raises(ValueError, match="deceptive probability"):
+        risk_features(E, strengths, STORY_AND_DECEPTIVE)
+    with pytest.raises(ValueError, match="unknown risk inputs"):
+        risk_input_width(len(ids), "everything")
+
+
+def test_risk_model_choice_refits_without_the_held_out_batch() -> None:
+    import numpy as np
+
+    from corpora.records import LabelledAd
+    from evaluation.risk_model_choice import Inputs, fit_logistic, held_out_scores
+
+    def ad(ad_id: str, risk: str) -> LabelledAd:
+        return LabelledAd(id=ad_id, lang="es", country="MX", source="classified",
+                          kind="deceptive" if risk != "low" else "legit", risk=risk, text="x")
+
+    risks = ["high", "medium", "low"]
+    train = [ad(f"es-{b}-{i}", r) for b, n in (("a", 4), ("b", 2))
+             for i, r in enumerate(risks * n)]  # 12 ads in batch a, 6 in b
+    dev = [ad(f"es-{b}-{i + 50}", r) for b in "ab" for i, r in enumerate(risks)]
+    level = {"high": 2.0, "medium": 1.0, "low": 0.0}
+    X_train = np.array([[level[a.risk]] for a in train])
+    X_dev = np.array([[level[a.risk]] for a in dev])
+    seen = []
+
+    def fit(X, y, C):
+        seen.append(len(X))
+        return fit_logistic(X, y, C)
+
+    severity, high, flagged = held_out_scores(Inputs(X_train, X_dev), train, dev, 1.0, fit)
+    assert seen == [6, 12]  # batch a held out first (fitted on b's 6), then b
+    assert severity[0] > severity[1] > severity[2] and severity[3] > severity[5]
+    assert list(high) == [True, False, False] * 2 and list(flagged) == [True, True, False] * 2

@@ -24,7 +24,13 @@ from models.artifact_registry import find_artifact
 from models.detector import Detector
 from models.ensemble.combine import combine_probabilities, rule_features
 from models.ensemble.weights import load_ensemble_weights
-from models.risk import LearnedScorer, load_risk_policy
+from models.risk import (
+    DECEPTIVE_COLUMN,
+    PROBABILITIES,
+    LearnedScorer,
+    load_risk_policy,
+    risk_features,
+)
 from models.rules.detector import RulesDetector
 from models.tfidf.detector import NAME as TFIDF_NAME
 from models.tfidf.detector import VERSION as TFIDF_VERSION
@@ -52,6 +58,7 @@ class Scores(NamedTuple):
     rule_hits: list[list[IndicatorHit]]
     evidence: list[dict[int, Evidence]]  # per ad and label, a later stage's evidence
     rows: list[Row | None]  # per ad, its TF-IDF features
+    deceptive: np.ndarray | None  # per ad, the TF-IDF DECEPTIVE_COLUMN, if trained
 
 
 class EnsembleDetector(Detector):
@@ -88,10 +95,13 @@ class EnsembleDetector(Detector):
         texts, langs = [norm.text for norm in norms], [ad.lang for ad in ads]
         rows = self.model.tfidf.rows(texts, langs)
         P = self.model.tfidf.predict_proba(texts, langs, rows)
-        E = combine_probabilities(P, rule_features(rule_hits, vocabulary_only, self.model.labels),
+        n = len(self.model.labels)
+        deceptive = P[:, n] if DECEPTIVE_COLUMN in self.model.tfidf.labels else None
+        E = combine_probabilities(P[:, :n], rule_features(rule_hits, vocabulary_only,
+                                                          self.model.labels),
                                   self.model.rules_coef, self.model.rules_intercept)
         E[[ad.lang == "und" for ad in ads]] = 0.0
-        return Scores(E, rule_hits, [{} for _ in ads], rows)
+        return Scores(E, rule_hits, [{} for _ in ads], rows, deceptive)
 
     def indicator_probabilities(self, ads: Sequence[Ad]) -> np.ndarray:
         """(n_ads, n_indicators) combined probabilities in taxonomy order (for calibration
@@ -99,9 +109,10 @@ class EnsembleDetector(Detector):
         return self._scores(ads, [normalize_text(ad.text) for ad in ads]).E
 
     def _predict(self, ads: Sequence[Ad]) -> tuple[np.ndarray, list[list[IndicatorHit]]]:
+        """What the risk model reads (`risk_features`), and the hits per ad."""
         labels = self.model.labels
         norms = [normalize_text(ad.text) for ad in ads]  # once per ad, for every part
-        E, rule_hits, found_evidence, rows = self._scores(ads, norms)
+        E, rule_hits, found_evidence, rows, deceptive = self._scores(ads, norms)
         hits_per_ad = []
         for i, ad in enumerate(ads):
             if ad.lang == "und":
@@ -129,18 +140,22 @@ class EnsembleDetector(Detector):
                     detector=f"{TFIDF_NAME}.v{TFIDF_VERSION}" if by_tfidf else self.detector_name,
                 ))
             hits_per_ad.append(hits)
-        return E, hits_per_ad
+        inputs = getattr(self.model, "risk_inputs", PROBABILITIES)
+        if inputs == PROBABILITIES:  # an ensemble trained before 2026-12-05
+            return E, hits_per_ad
+        return risk_features(E, self.taxonomy.strengths(labels), inputs, deceptive), hits_per_ad
 
     def detect_hits(self, ads: Sequence[Ad]) -> list[list[IndicatorHit]]:
         return self._predict(ads)[1]
 
     def detect(self, ads: Sequence[Ad]) -> tuple[list[list[IndicatorHit]], np.ndarray]:
-        E, hits_per_ad = self._predict(ads)
-        return hits_per_ad, E
+        risk_inputs, hits_per_ad = self._predict(ads)
+        return hits_per_ad, risk_inputs
 
     @property
     def risk_scorer(self) -> LearnedScorer:
-        """The risk model learned with the ensemble, over its indicator probabilities."""
+        """The risk model learned with the ensemble, over `risk_features` of its indicator
+        probabilities."""
         return LearnedScorer(self.model.risk_model, self.model.risk_high,
                              self.model.risk_medium, self.risk_policy)
 
@@ -190,7 +205,7 @@ class SemanticEnsembleDetector(EnsembleDetector):
     def _scores(self, ads: Sequence[Ad], norms: Sequence[NormalizedText]) -> Scores:
         from models.semantic.model import score_sentences
 
-        E, rule_hits, evidence, rows = super()._scores(ads, norms)
+        E, rule_hits, evidence, rows, deceptive = super()._scores(ads, norms)
         model = self.model
         S = np.zeros_like(E)
         gated = [i for i in np.where(model.passes_gate(E))[0] if ads[i].lang != "und"]
@@ -203,4 +218,4 @@ class SemanticEnsembleDetector(EnsembleDetector):
                                                     *scored.evidence_span(int(where[k])))
         F = model.combine(E, S)
         F[[ad.lang == "und" for ad in ads]] = 0.0
-        return Scores(F, rule_hits, evidence, rows)
+        return Scores(F, rule_hits, evidence, rows, deceptive)

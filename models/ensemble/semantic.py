@@ -21,7 +21,9 @@ from typing import Any
 import numpy as np
 
 from corpora.records import LabelledAd
+from corpora.taxonomy import load_taxonomy
 from models.ensemble.train import EnsembleModel, TrainingResult, fit_risk
+from models.risk import risk_features
 from models.semantic.encoder import Encoder
 from models.semantic.model import SemanticModel
 from models.semantic.train import train_semantic
@@ -51,6 +53,7 @@ class SemanticEnsembleModel:
     risk_high: float
     risk_medium: float
     rules_version: str = "1"  # the rules version v1 was trained with
+    risk_inputs: str = "probabilities"  # as v1's (models/risk.py `risk_features`)
 
     def passes_gate(self, E: np.ndarray) -> np.ndarray:
         """Which ads (rows of v1 probabilities) get embedded."""
@@ -111,14 +114,16 @@ def train_semantic_ensemble(base: TrainingResult, train: Sequence[LabelledAd],
     coef, intercept = _fit_stackers(E_train, S_train, Y_train)
     F_train, F_dev = stack(E_train, S_train, coef, intercept), stack(E_dev, S_dev, coef, intercept)
     thresholds = np.array(choose_thresholds(F_dev, Y_dev)[0])
-    risk = fit_risk(F_train, F_dev, train, dev)
+    strengths, inputs = load_taxonomy().strengths(labels), v1.risk_inputs
+    risk = fit_risk(risk_features(F_train, strengths, inputs, base.deceptive_train_oof),
+                    risk_features(F_dev, strengths, inputs, base.deceptive_dev), train, dev)
     model = SemanticEnsembleModel(
         labels=labels, tfidf=v1.tfidf, rules_coef=v1.rules_coef,
         rules_intercept=v1.rules_intercept,
         rules_sha256=v1.rules_sha256, base_thresholds=v1.thresholds,
         semantic=semantic.model, gate=gate, stack_coef=coef, stack_intercept=intercept,
         thresholds=thresholds, risk_model=risk.model, risk_high=risk.high,
-        risk_medium=risk.medium, rules_version=v1.rules_version)
+        risk_medium=risk.medium, rules_version=v1.rules_version, risk_inputs=inputs)
 
     def macro(Y: np.ndarray, P: np.ndarray, t: np.ndarray) -> float:
         return float(f1_score(Y, P >= t[None, :], average="macro", zero_division=0))

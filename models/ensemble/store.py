@@ -52,7 +52,7 @@ def register_trained(result: TrainingResult, root: Path,
                 "rules_version": result.model.rules_version},
     )
     tfidf = save_artifact(
-        root, TFIDF_NAME, tag, weights.tfidf.save,
+        root, TFIDF_NAME, tag, weights.tfidf.select(result.model.labels).save,
         training_data_sha256=result.data_sha256,
         metrics={"dev_macro_f1": result.metrics.get("dev_macro_f1_tfidf"),
                  "mode": result.metrics.get("mode")},

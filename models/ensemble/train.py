@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from corpora.records import RISK_LEVELS, LabelledAd
+from corpora.taxonomy import load_taxonomy
 from models.artifacts import hash_training_data
 from models.ensemble.combine import combine_probabilities, rule_features, stack_features
-from models.risk import risk_score
+from models.risk import DECEPTIVE_COLUMN, STORY_AND_DECEPTIVE, risk_features, risk_score
 from models.thresholds import choose_thresholds, precision_threshold
 from models.tfidf.model import TfidfIndicatorModel
 
@@ -27,6 +28,11 @@ HIGH_PRECISION_TARGET = 0.9
 # 0.746 (0.855). With fewer waves the order of the C values changed: the margins are a few
 # ads per cell.
 COMBINER_C = 3.0
+# The risk model's inputs and regularisation, chosen on cross-style validation of the dev
+# split (`python -m evaluation.risk_model_choice`: the risk model refitted without one
+# writer's batch at a time, its thresholds chosen on the other batches' dev ads).
+RISK_INPUTS = STORY_AND_DECEPTIVE
+RISK_C = 3.0
 
 
 @dataclass
@@ -46,6 +52,9 @@ class EnsembleModel:
     risk_medium: float
     rules_sha256: str
     rules_version: str = "1"  # the rules version it was trained with (and loads)
+    # what the risk model reads (models/risk.py `risk_features`); with the deceptive
+    # probability, the TF-IDF model has a DECEPTIVE_COLUMN after the indicators
+    risk_inputs: str = "probabilities"
 
 
 @dataclass
@@ -57,10 +66,18 @@ class TrainingResult:
     # as the semantic ensemble, learns from).
     E_train_oof: np.ndarray | None = None
     E_dev: np.ndarray | None = None
+    # The TF-IDF probability that an ad is deceptive, out-of-fold on train and on dev.
+    deceptive_train_oof: np.ndarray | None = None
+    deceptive_dev: np.ndarray | None = None
 
 
 def _targets(ads: Sequence[LabelledAd], labels: Sequence[str]) -> np.ndarray:
     return np.array([[int(label in ad.indicators) for label in labels] for ad in ads])
+
+
+def _with_kind(Y: np.ndarray, ads: Sequence[LabelledAd]) -> np.ndarray:
+    """The indicator targets with the DECEPTIVE_COLUMN after them."""
+    return np.column_stack([Y, [int(ad.kind == "deceptive") for ad in ads]])
 
 
 def _macro_f1(Y: np.ndarray, P: np.ndarray, thresholds: np.ndarray) -> float:
@@ -98,10 +115,14 @@ def train_ensemble(train: Sequence[LabelledAd], dev: Sequence[LabelledAd], label
     measured (macro-F1 0.793 vs 0.779), so it is the default and the only one fitted
     unless asked.
 
-    The risk model learns from out-of-fold probabilities on train (`fit_risk`).
+    The TF-IDF model also learns the DECEPTIVE_COLUMN (one more logistic regression over
+    the same features). The risk model learns from out-of-fold probabilities on train
+    (`fit_risk`).
     """
     labels = list(labels)
+    n = len(labels)
     Y_train, Y_dev = _targets(train, labels), _targets(dev, labels)
+    columns, K_train = [*labels, DECEPTIVE_COLUMN], _with_kind(Y_train, train)
     train_texts, train_langs = [a.text for a in train], [a.lang for a in train]
     dev_texts, dev_langs = [a.text for a in dev], [a.lang for a in dev]
     metrics: dict[str, Any] = {"train_ads": len(train), "dev_ads": len(dev), "modes": {}}
@@ -109,14 +130,16 @@ def train_ensemble(train: Sequence[LabelledAd], dev: Sequence[LabelledAd], label
     candidates = {}
     for mode in modes:
         report(f"fitting TF-IDF ({mode})")
-        model = TfidfIndicatorModel(labels, mode=mode).fit(train_texts, train_langs, Y_train)
+        model = TfidfIndicatorModel(columns, mode=mode).fit(train_texts, train_langs, K_train)
         P_dev = model.predict_proba(dev_texts, dev_langs)
-        thresholds = _tuned(Y_dev, P_dev)
+        thresholds = _tuned(Y_dev, P_dev[:, :n])
         candidates[mode] = (model, P_dev, thresholds)
-        metrics["modes"][mode] = {"dev_macro_f1_at_0.5": _macro_f1(Y_dev, P_dev, np.full(len(labels), 0.5)),
-                                  "dev_macro_f1_tuned": _macro_f1(Y_dev, P_dev, thresholds)}
+        metrics["modes"][mode] = {
+            "dev_macro_f1_at_0.5": _macro_f1(Y_dev, P_dev[:, :n], np.full(n, 0.5)),
+            "dev_macro_f1_tuned": _macro_f1(Y_dev, P_dev[:, :n], thresholds)}
     mode = max(candidates, key=lambda m: metrics["modes"][m]["dev_macro_f1_tuned"])
     tfidf, P_dev, tfidf_thresholds = candidates[mode]
+    P_dev, deceptive_dev = P_dev[:, :n], P_dev[:, n]
     metrics["mode"] = mode
 
     report("scoring rules on train and dev")
@@ -124,22 +147,25 @@ def train_ensemble(train: Sequence[LabelledAd], dev: Sequence[LabelledAd], label
     R_dev = rule_features(*rules.detect_hits_by_file([a.to_ad() for a in dev]), labels)
 
     report(f"out-of-fold TF-IDF probabilities ({folds} folds)")
-    P_oof = _out_of_fold(train, Y_train, lambda: TfidfIndicatorModel(labels, mode=mode), folds, seed)
+    P_oof = _out_of_fold(train, K_train, lambda: TfidfIndicatorModel(columns, mode=mode), folds,
+                         seed)
+    P_oof, deceptive_oof = P_oof[:, :n], P_oof[:, n]
     rules_coef, rules_intercept = fit_combiner(P_oof, R_train, Y_train)
     E_oof = combine_probabilities(P_oof, R_train, rules_coef, rules_intercept)
     E_dev = combine_probabilities(P_dev, R_dev, rules_coef, rules_intercept)
     thresholds = _tuned(Y_dev, E_dev)
 
     report("fitting the risk model")
-    risk = fit_risk(E_oof, E_dev, train, dev)
+    strengths = load_taxonomy().strengths(labels)
+    risk = fit_risk(risk_features(E_oof, strengths, RISK_INPUTS, deceptive_oof),
+                    risk_features(E_dev, strengths, RISK_INPUTS, deceptive_dev), train, dev)
     classes = list(risk.model.classes_)
     risk_model, risk_high, risk_medium = risk.model, risk.high, risk.medium
 
     metrics.update({
         "dev_macro_f1_tfidf": _macro_f1(Y_dev, P_dev, tfidf_thresholds),
-        "dev_macro_f1_rules": _macro_f1(Y_dev, np.maximum(R_dev[:, :len(labels)],
-                                                          R_dev[:, len(labels):]),
-                                        np.full(len(labels), 0.5)),
+        "dev_macro_f1_rules": _macro_f1(Y_dev, np.maximum(R_dev[:, :n], R_dev[:, n:]),
+                                        np.full(n, 0.5)),
         "dev_macro_f1_ensemble": _macro_f1(Y_dev, E_dev, thresholds),
         "thresholds": dict(zip(labels, map(float, thresholds))),
         "risk_thresholds": {"high": risk_high, "medium": risk_medium},
@@ -149,11 +175,12 @@ def train_ensemble(train: Sequence[LabelledAd], dev: Sequence[LabelledAd], label
         thresholds=thresholds,
         tfidf_thresholds=tfidf_thresholds, risk_model=risk_model, risk_high=risk_high,
         risk_medium=risk_medium, rules_sha256=rules.ref.sha256,
-        rules_version=rules.ref.version,
+        rules_version=rules.ref.version, risk_inputs=RISK_INPUTS,
     )
     assert set(classes) <= set(RISK_LEVELS)
     return TrainingResult(model=model, data_sha256=hash_training_data(train, dev),
-                          metrics=metrics, E_train_oof=E_oof, E_dev=E_dev)
+                          metrics=metrics, E_train_oof=E_oof, E_dev=E_dev,
+                          deceptive_train_oof=deceptive_oof, deceptive_dev=deceptive_dev)
 
 
 def fit_combiner(P_oof: np.ndarray, R: np.ndarray, Y: np.ndarray,
@@ -183,16 +210,16 @@ class RiskFit:
     medium: float
 
 
-def fit_risk(E_train: np.ndarray, E_dev: np.ndarray, train: Sequence[LabelledAd],
-             dev: Sequence[LabelledAd]) -> RiskFit:
-    """The risk model over indicator probabilities (learned on out-of-fold train
-    probabilities, so it sees the kind of imperfect ones it will get on new ads), its
-    `high` threshold at the dev precision target and `medium` at the best dev F1."""
+def fit_risk(X_train: np.ndarray, X_dev: np.ndarray, train: Sequence[LabelledAd],
+             dev: Sequence[LabelledAd], C: float = RISK_C) -> RiskFit:
+    """The risk model over `risk_features` (from out-of-fold train probabilities, so it
+    sees the kind of imperfect ones it will get on new ads), its `high` threshold at the
+    dev precision target and `medium` at the best dev F1."""
     from sklearn.linear_model import LogisticRegression
 
-    risk_model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
-    risk_model.fit(E_train, np.array([a.risk for a in train]))
-    dev_score = risk_score(risk_model.predict_proba(E_dev), list(risk_model.classes_))
+    risk_model = LogisticRegression(C=C, class_weight="balanced", max_iter=2000)
+    risk_model.fit(X_train, np.array([a.risk for a in train]))
+    dev_score = risk_score(risk_model.predict_proba(X_dev), list(risk_model.classes_))
     gold_dev = np.array([a.risk for a in dev])
     high = precision_threshold((gold_dev == "high").astype(int), dev_score, HIGH_PRECISION_TARGET)
     flagged = (gold_dev != "low").astype(int)[:, None]

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from models.artifacts import Artifact, ArtifactError, load_skops
+from models.risk import DECEPTIVE_COLUMN, PROBABILITIES, risk_input_width
 from models.tfidf.linear import LinearTfidfModel, read_arrays
 
 FORMAT = "centinela.ensemble-linear.v1"
@@ -109,10 +110,12 @@ class EnsembleWeights:
             fields = {**values, **arrays, "tfidf": LinearTfidfModel.load(folder),
                       "risk_model": risk}
             labels = list(fields["labels"])
+            width = risk_input_width(len(labels), fields.get("risk_inputs", PROBABILITIES))
         except (KeyError, TypeError, ValueError) as exc:
             raise ArtifactError(f"{folder}: not an ensemble model ({exc!r}); retrain it with "
                                 "`centinela train`") from None
-        if fields["tfidf"].labels != labels or risk.coef.shape[1] != len(labels) or \
+        if fields["tfidf"].labels not in (labels, [*labels, DECEPTIVE_COLUMN]) or \
+                risk.coef.shape[1] != width or \
                 any(a.shape[:1] != (len(labels),) for a in arrays.values()):
             raise ArtifactError(f"{folder}: the ensemble's arrays do not match its labels; "
                                 "retrain it with `centinela train`")

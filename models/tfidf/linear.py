@@ -190,6 +190,15 @@ class LinearTfidfModel:
             out[index] = self.groups[group].probabilities([rows[i] for i in index])
         return out
 
+    def select(self, labels: Sequence[str]) -> LinearTfidfModel:
+        """The same features with only the models of `labels`, in that order."""
+        index = [self.labels.index(label) for label in labels]
+        return LinearTfidfModel(list(labels), self.mode, {
+            group: LinearGroup(linear.names, linear.spaces, linear.weights[:, index],
+                               linear.intercepts[index], linear.platt[index],
+                               linear.constants[index])
+            for group, linear in self.groups.items()})
+
     def evidence(self, text: str, lang: str, labels: Sequence[int], max_phrases: int = 3,
                  row: Row | None = None) -> dict[int, list[tuple[int, int]]]:
         """Per label, the character spans of the clean `text` behind it (see
