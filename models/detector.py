@@ -33,8 +33,8 @@ class Detector(ABC):
         """Indicator hits per ad, with evidence offsets into each `ad.text`."""
 
     def detect(self, ads: Sequence[Ad]) -> tuple[list[list[IndicatorHit]], np.ndarray | None]:
-        """Hits per ad and, for detectors that have them, the (n_ads, n_indicators)
-        probabilities a learned risk scorer reads (None here)."""
+        """Hits per ad and, for detectors with a learned risk model, one row per ad of what
+        it reads (models/risk.py `risk_features`; None here)."""
         return self.detect_hits(ads), None
 
     @property
@@ -47,10 +47,10 @@ class Detector(ABC):
         """Assessments in input order."""
         if not ads:
             return []
-        hits_per_ad, probabilities = self.detect(ads)
+        hits_per_ad, risk_inputs = self.detect(ads)
         hits_per_ad = [[] if ad.lang == "und" else hits
                        for ad, hits in zip(ads, hits_per_ad, strict=True)]
-        verdicts = self.risk_scorer.score(hits_per_ad, probabilities)
+        verdicts = self.risk_scorer.score(hits_per_ad, risk_inputs)
         return [Assessment(ad_id=ad.id, lang=ad.lang, risk=risk, score=score, hits=hits,
                            explanation=explain_hits(hits, ad.lang, self.taxonomy),
                            model=self.ref)

@@ -163,11 +163,12 @@ def risk_score(risk_proba: np.ndarray, classes: Sequence[str]) -> np.ndarray:
 
 
 class RiskScorer(Protocol):
-    """The one seam from hits (and indicator probabilities, for detectors that have them)
+    """The one seam from hits (and what a learned risk model reads, `risk_features`, for
+    detectors that have one)
     to each ad's (score, risk): `Detector.assess` calls it for every detector."""
 
     def score(self, hits_per_ad: Sequence[list[IndicatorHit]],
-              probabilities: np.ndarray | None) -> list[tuple[float, Risk]]: ...
+              inputs: np.ndarray | None) -> list[tuple[float, Risk]]: ...
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,7 @@ class PolicyScorer:
     policy: RiskPolicy
 
     def score(self, hits_per_ad: Sequence[list[IndicatorHit]],
-              probabilities: np.ndarray | None = None) -> list[tuple[float, Risk]]:
+              inputs: np.ndarray | None = None) -> list[tuple[float, Risk]]:
         return [score_risk(hits, self.policy) for hits in hits_per_ad]
 
 
@@ -187,18 +188,18 @@ class LearnedScorer:
     `risk_features`: expected severity P(high) + 0.5 P(medium)) with its dev thresholds. An ad without hits scores
     0; a combination the policy escalates is high with at least the high threshold."""
 
-    model: Any  # predict_proba(probabilities) and classes_, as a logistic regression
+    model: Any  # predict_proba(inputs) and classes_, as a logistic regression
     high: float
     medium: float
     policy: RiskPolicy
 
     def score(self, hits_per_ad: Sequence[list[IndicatorHit]],
-              probabilities: np.ndarray | None) -> list[tuple[float, Risk]]:
+              inputs: np.ndarray | None) -> list[tuple[float, Risk]]:
         if not hits_per_ad:
             return []
-        if probabilities is None:
-            raise ValueError("a learned risk scorer needs the indicator probabilities")
-        severity = risk_score(self.model.predict_proba(probabilities), self.model.classes_)
+        if inputs is None:
+            raise ValueError("a learned risk scorer needs its inputs (`risk_features`)")
+        severity = risk_score(self.model.predict_proba(inputs), self.model.classes_)
         out = []
         for hits, value in zip(hits_per_ad, severity, strict=True):
             score = 0.0 if not hits else round(float(np.clip(value, 0.0, 1.0)), 4)

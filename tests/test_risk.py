@@ -73,7 +73,7 @@ def test_the_learned_scorer_keeps_the_policy_rules(taxonomy) -> None:
     assert verdicts[1][0] > 0.6 and verdicts[1][1] == "medium"  # weak alone: never high
     assert verdicts[2][0] > 0.6 and verdicts[2][1] == "high"
     assert verdicts[3][0] >= 0.6 and verdicts[3][1] == "high"  # escalated, low severity
-    with pytest.raises(ValueError, match="needs the indicator probabilities"):
+    with pytest.raises(ValueError, match="needs its inputs"):
         scorer.score([strong], None)
 
 
