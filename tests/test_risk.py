@@ -197,3 +197,12 @@ def test_risk_model_choice_refits_without_the_held_out_batch() -> None:
     assert seen == [6, 12]  # batch a held out first (fitted on b's 6), then b
     assert severity[0] > severity[1] > severity[2] and severity[3] > severity[5]
     assert list(high) == [True, False, False] * 2 and list(flagged) == [True, True, False] * 2
+
+
+def test_risk_model_choice_command_parses_its_options(monkeypatch, capsys) -> None:
+    from evaluation.risk_model_choice import main
+
+    monkeypatch.setattr("sys.argv", ["risk_model_choice", "--help"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 0 and "cross-style" in capsys.readouterr().out
