@@ -66,6 +66,22 @@ def test_linear_tfidf_predicts_what_scikit_learn_predicts(fitted, texts, tmp_pat
             fitted.evidence(texts[i], langs[i], labels), i
 
 
+def test_selected_labels_keep_their_probabilities_and_evidence(fitted, texts):
+    """What the ensemble registers as indicators.tfidf.v1: its TF-IDF without the extra
+    column it trains for the risk model."""
+    texts, langs = texts
+    linear = LinearTfidfModel.from_fitted(fitted)
+    keep = [linear.labels[2], linear.labels[0]]
+    selected = linear.select(keep)
+    assert selected.labels == keep
+    P, Q = linear.predict_proba(texts, langs), selected.predict_proba(texts, langs)
+    assert np.abs(Q - P[:, [2, 0]]).max() < 1e-12  # the same, up to the sums' order
+    assert selected.evidence(texts[0], langs[0], [0]) == {0: linear.evidence(
+        texts[0], langs[0], [2])[2]}
+    with pytest.raises(ValueError):
+        linear.select(["NOT_A_LABEL"])
+
+
 def test_linear_risk_predicts_what_logistic_regression_predicts(texts, fitted):
     from sklearn.linear_model import LogisticRegression
 
