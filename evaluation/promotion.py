@@ -11,11 +11,19 @@ each wave, and the review sample of people's labels that training never saw), po
   the micro-F1 of its summed counts. Cells without a gold positive are not compared.
 - **Overall**: micro-F1 of every indicator in every language.
 
+- **Ranking**: average precision of gold `high` over every ad's score, pooled over the sets
+  (the order the review queue shows; `evaluation.metrics.average_precision`).
+
 The rule, with `TOLERANCE = 0.01` (absolute F1):
 
     promote  <=>  no default yet
               or ( for every compared cell:  F1_candidate >= F1_default - TOLERANCE
-                   and  overall F1_candidate > overall F1_default )
+                   and ( overall F1_candidate > overall F1_default
+                         or ( overall F1_candidate = overall F1_default
+                              and AP_candidate > AP_default ) ) )
+
+The tie-break lets a model that finds exactly the same indicators but ranks them better
+(a new risk model, trained on the same data) replace the default.
 
 The tolerance absorbs one or two ads' worth of noise in the smaller cells (a `pt` x `weak`
 cell of the test split holds a few dozen gold indicators, where one ad moves F1 by about
@@ -34,6 +42,8 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any, Protocol
 
+import numpy as np
+
 from corpora.records import Ad
 from corpora.taxonomy import Taxonomy
 from evaluation import metrics as m
@@ -51,18 +61,22 @@ class Labelled(Protocol):
     id: str
     lang: str
     indicators: list[str]
+    risk: str
 
     def to_ad(self) -> Ad: ...
 
 
 HitCounts = dict[str, dict[str, dict[str, list[int]]]]  # set -> lang -> indicator -> tp, fp, fn
+Ranking = dict[str, list[tuple[bool, float]]]  # set -> per ad: gold `high`, the model's score
 
 
 def count_hits(detector: Detector, sets: Mapping[str, Sequence[Labelled]],
-               taxonomy: Taxonomy) -> HitCounts:
-    """Per evaluation set, language and indicator: [tp, fp, fn] of `detector`."""
+               taxonomy: Taxonomy) -> tuple[HitCounts, Ranking]:
+    """Per evaluation set, language and indicator: [tp, fp, fn] of `detector`; and per set,
+    each ad's gold `high` and score."""
     ids = taxonomy.ids
     out: HitCounts = {}
+    ranking: Ranking = {}
     for name, rows in sets.items():
         ads = [row.to_ad() for row in rows]
         assessments = [a for start in range(0, len(ads), BATCH_SIZE)
@@ -74,7 +88,16 @@ def count_hits(detector: Detector, sets: Mapping[str, Sequence[Labelled]],
             mask = [row.lang == lang for row in rows]
             counts = m.count_labels(y_true[mask], y_pred[mask])
             out[name][lang] = {i: [c.tp, c.fp, c.fn] for i, c in zip(ids, counts, strict=True)}
-    return out
+        ranking[name] = [(row.risk == "high", a.score)
+                         for row, a in zip(rows, assessments, strict=True)]
+    return out, ranking
+
+
+def ranking_ap(ranking: Ranking) -> float | None:
+    """AP of gold `high` over the pooled sets' scores (None without a gold `high`)."""
+    pooled = [pair for pairs in ranking.values() for pair in pairs]
+    return m.average_precision(np.array([gold for gold, _ in pooled], dtype=bool),
+                               np.array([score for _, score in pooled], dtype=float))
 
 
 def _groups(taxonomy: Taxonomy) -> dict[str, list[str]]:
@@ -127,9 +150,11 @@ def _cells(taxonomy: Taxonomy) -> list[tuple[str, str, list[str], list[str]]]:
 
 
 def decide(candidate: HitCounts, default: HitCounts | None, taxonomy: Taxonomy,
-           tolerance: float = TOLERANCE) -> Verdict:
+           tolerance: float = TOLERANCE,
+           ranking: Mapping[str, float | None] | None = None) -> Verdict:
     """Apply the promotion rule (module docstring) to two models' counts on the same sets,
-    with exact (unrounded) F1 values."""
+    with exact (unrounded) F1 values; `ranking` holds each role's AP (`ranking_ap`), for
+    the tie-break."""
     *cells, (_, _, langs, ids) = _cells(taxonomy)
     new = _pooled(candidate, langs, ids).f1 or 0.0
     if default is None:
@@ -149,6 +174,12 @@ def decide(candidate: HitCounts, default: HitCounts | None, taxonomy: Taxonomy,
     if worse:
         return Verdict(False, f"worse on {len(worse)} language/group cell(s)", overall, worse,
                        tolerance)
+    if new == old and ranking is not None:
+        ap_new, ap_old = ranking.get("candidate"), ranking.get("default")
+        if ap_new is not None and ap_old is not None and ap_new > ap_old:
+            return Verdict(True, f"as good on indicators (micro-F1 {new:.4f}) and better at "
+                                 f"ranking high-risk ads (AP {ap_new:.4f} vs {ap_old:.4f})",
+                           overall, worse, tolerance)
     if not new > old:
         return Verdict(False, f"not better overall (micro-F1 {new:.4f} vs {old:.4f})",
                        overall, worse, tolerance)
@@ -190,6 +221,9 @@ def report_markdown(report: Mapping[str, Any]) -> str:
     for row in comparison_rows(report):
         lines.append(f"| {row['set']} | {row['lang']} | {row.get('support', '–')} | "
                      f"{_f(row['candidate'])} | {_f(row['default'])} |")
+    ranking = report.get("ranking_ap_high") or {}
+    lines += ["", f"AP of gold high-risk ads, pooled sets: candidate "
+                  f"{_f(ranking.get('candidate'))}, default {_f(ranking.get('default'))}."]
     if verdict["worse"]:
         lines += ["", "Worse cells (beyond the tolerance of "
                       f"{verdict['tolerance']}):", *[f"- {w}" for w in verdict["worse"]]]
@@ -225,6 +259,7 @@ def render_html(report: Mapping[str, Any]) -> str:
                           f'<td>{score["support"]}</td>'
                           f'<td{" class=worse" if worse else ""}>{_f(score["f1"])}</td>'
                           f'<td>{_f(old["f1"])}</td></tr>')
+    ranking = report.get("ranking_ap_high") or {}
     training = report["training"]
     sources = "".join(f'<tr><td class="text">{escape(s)}</td><td>{n}</td></tr>'
                       for s, n in training["by_source"].items())
@@ -236,11 +271,14 @@ def render_html(report: Mapping[str, Any]) -> str:
 <p>Candidate <code>{escape(report['candidate'])}</code>; default before this run
 <code>{escape(report['default'] or 'none')}</code>. {escape(verdict['reason'])}.</p>
 <p class="note">Rule: promote only if no language/indicator-group cell falls by more than
-{verdict['tolerance']} micro-F1 and the overall micro-F1 is strictly higher, both models
-scored now on the same held-out sets (evaluation.promotion).</p>
+{verdict['tolerance']} micro-F1 and the overall micro-F1 is strictly higher (or equal, with
+a higher AP of gold high-risk ads), both models scored now on the same held-out sets
+(evaluation.promotion).</p>
 <h2>Micro-F1 per evaluation set and language</h2>
 <table><thead><tr><th class="text">set</th><th class="text">lang</th><th>gold</th>
 <th>candidate</th><th>default</th></tr></thead><tbody>{overview}</tbody></table>
+<p>AP of gold high-risk ads, pooled sets: candidate {_f(ranking.get('candidate'))},
+default {_f(ranking.get('default'))}.</p>
 <h2>Cells the gate compared (pooled sets)</h2>
 <table><thead><tr><th class="text">lang</th><th class="text">group</th><th>gold</th>
 <th>candidate</th><th>default</th></tr></thead><tbody>{cells}</tbody></table>

@@ -40,8 +40,15 @@ from corpora import corpus as corpus_module
 from corpora.corpus import SEED_DIR, SPLIT_NAMES
 from corpora.records import LabelledAd, hash_text, utc_now
 from corpora.taxonomy import load_taxonomy
-from evaluation.promotion import TOLERANCE, HitCounts, cell_scores, count_hits, decide, \
-    render_html
+from evaluation.promotion import (
+    TOLERANCE,
+    HitCounts,
+    cell_scores,
+    count_hits,
+    decide,
+    ranking_ap,
+    render_html,
+)
 from evaluation.report import ReportFiles
 from models.artifact_registry import ModelRegistry, RegistryChange
 from models.artifacts import Artifact, models_root
@@ -163,18 +170,22 @@ def compare(candidate: Artifact, default: Artifact | None, data: TrainingSet,
     taxonomy = load_taxonomy()
     sets = data.evaluation_sets()
     counts: dict[str, HitCounts] = {}
+    ranking: dict[str, float | None] = {}
     for role, artifact in (("candidate", candidate), ("default", default)):
         if artifact is not None:
             detector = EnsembleDetector(load_ensemble_weights(artifact), artifact.meta.sha256,
                                         _rules(home), taxonomy)
-            counts[role] = count_hits(detector, sets, taxonomy)
-    verdict = decide(counts["candidate"], counts.get("default"), taxonomy, tolerance)
+            counts[role], scores = count_hits(detector, sets, taxonomy)
+            ranking[role] = ranking_ap(scores)
+    verdict = decide(counts["candidate"], counts.get("default"), taxonomy, tolerance,
+                     ranking)
     return {
         "schema": SCHEMA, "created_at": utc_now().isoformat(timespec="seconds"),
         "model": MODEL, "candidate": candidate.meta.version,
         "default": default.meta.version if default else None,
         "sets": {name: [row.id for row in rows] for name, rows in sets.items()},
         "counts": counts,
+        "ranking_ap_high": ranking,
         "scores": {role: ({**{name: cell_scores(counts[role], taxonomy, [name]) for name in sets},
                            "pooled": cell_scores(counts[role], taxonomy)}
                           if role in counts else None) for role in ("candidate", "default")},

@@ -141,6 +141,29 @@ def test_the_gate(candidate, default, promote, reason):
             "all/weak", "es/weak", "pt/weak"]
 
 
+@pytest.mark.parametrize(("candidate", "ranking", "promote", "reason"), [
+    # the same indicators, ranked better: a new risk model on the same data
+    (DEFAULT, {"candidate": 0.95, "default": 0.93}, True, "as good on indicators"),
+    (DEFAULT, {"candidate": 0.93, "default": 0.93}, False, "not better overall"),
+    (DEFAULT, {"candidate": 0.90, "default": 0.93}, False, "not better overall"),
+    (DEFAULT, {"candidate": None, "default": 0.93}, False, "not better overall"),
+    # ranking never outweighs indicators: fewer found (F1 0.826) with a better ranking
+    (counts((100, 22, 20)), {"candidate": 0.99, "default": 0.93}, False, "not better"),
+])
+def test_the_gate_breaks_a_tie_on_ranking(candidate, ranking, promote, reason):
+    verdict = decide(candidate, DEFAULT, load_taxonomy(), ranking=ranking)
+    assert verdict.promote is promote and verdict.reason.startswith(reason), verdict.reason
+
+
+def test_ranking_ap_pools_the_sets():
+    from evaluation.promotion import ranking_ap
+
+    # high ads scored 0.9 and 0.5, a low one 0.7: precision 1 at the first, 2/3 at the second
+    ranking = {"test": [(True, 0.9), (False, 0.7)], "review": [(True, 0.5), (False, 0.1)]}
+    assert ranking_ap(ranking) == pytest.approx((1 + 2 / 3) / 2)
+    assert ranking_ap({"test": [(False, 0.3)]}) is None
+
+
 # --- audited changes and the commands ----------------------------------------------------
 
 def test_changes_are_audited_and_the_commands_work(store, store_url, tmp_path, monkeypatch,
