@@ -10,7 +10,6 @@ each wave, and the review sample of people's labels that training never saw), po
   strengths `strong`, `medium`, `weak` and `all`, except (`all`, `all`). A cell's score is
   the micro-F1 of its summed counts. Cells without a gold positive are not compared.
 - **Overall**: micro-F1 of every indicator in every language.
-
 - **Ranking**: average precision of gold `high` over every ad's score, pooled over the sets
   (the order the review queue shows; `evaluation.metrics.average_precision`).
 
