@@ -22,6 +22,7 @@ import numpy as np
 
 from corpora.corpus import batch_of
 from corpora.records import LabelledAd
+from evaluation import metrics as m
 from models.risk import PROBABILITIES, STORY_AND_DECEPTIVE, risk_features, risk_score
 from models.thresholds import choose_thresholds, precision_threshold
 
@@ -50,9 +51,7 @@ def candidate_inputs(E_train: np.ndarray, E_dev: np.ndarray, deceptive_train: np
 
 
 def _f1(predicted: np.ndarray, gold: np.ndarray) -> float:
-    tp = int(np.sum(predicted & gold))
-    wrong = int(np.sum(predicted != gold))
-    return 2 * tp / (2 * tp + wrong) if tp else 0.0
+    return m.count_labels(gold[:, None], predicted[:, None])[0].f1 or 0.0
 
 
 def held_out_scores(inputs: Inputs, train: Sequence[LabelledAd], dev: Sequence[LabelledAd],
@@ -80,17 +79,15 @@ def held_out_scores(inputs: Inputs, train: Sequence[LabelledAd], dev: Sequence[L
 
 def summary(severity: np.ndarray, high: np.ndarray, flagged: np.ndarray,
             dev: Sequence[LabelledAd]) -> dict[str, float]:
-    from sklearn.metrics import average_precision_score
-
     gold = np.array([a.risk for a in dev])
     batches = np.array([batch_of(a.id) for a in dev])
     is_high = gold == "high"
     fragments = np.isin(batches, FRAGMENT_BATCHES)
-    per_batch = [average_precision_score(is_high[batches == b], severity[batches == b])
+    per_batch = [m.average_precision(is_high[batches == b], severity[batches == b])
                  for b in sorted(set(batches.tolist()))
                  if 0 < is_high[batches == b].sum() < (batches == b).sum()]
-    return {"AP(high)": average_precision_score(is_high, severity),
-            "AP(high) wave 6": average_precision_score(is_high[fragments], severity[fragments]),
+    return {"AP(high)": m.average_precision(is_high, severity),
+            "AP(high) wave 6": m.average_precision(is_high[fragments], severity[fragments]),
             "lowest batch AP(high)": min(per_batch),
             "high F1": _f1(high, is_high), "high F1 wave 6": _f1(high[fragments],
                                                                is_high[fragments]),
