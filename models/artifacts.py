@@ -1,4 +1,5 @@
-"""Model artifacts: saved with skops (scikit-learn) or safetensors (torch), never pickle.
+"""Model artifacts: saved as plain arrays (JSON and `.npz`, `write_arrays`) or safetensors
+(torch), never pickle; skops files of models saved before still load (`load_skops`).
 
 A registered artifact is a folder `<root>/<name>/<version>/` holding the model files and a
 `meta.json` with name, version, the sha256 of the training data and of each file,
@@ -16,6 +17,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from collections.abc import Sequence
 from typing import Any
+
+import numpy as np
 
 from corpora.records import LabelledAd, hash_text
 
@@ -142,6 +145,35 @@ def latest_artifact(root: Path, name: str) -> Artifact | None:
         return None
     newest = max(candidates, key=lambda a: (a.meta.created_at, a.meta.version))
     return load_artifact(newest.path)
+
+
+def write_arrays(folder: Path, stem: str, spec: dict[str, Any],
+                 arrays: dict[str, np.ndarray], indent: int | None = None) -> None:
+    """A model as `<stem>.json` (`spec`: its format, settings, labels) and `<stem>.npz`
+    (its numbers), which `read_arrays` reads back without running any code."""
+    (Path(folder) / f"{stem}.json").write_text(
+        json.dumps(spec, ensure_ascii=False, indent=indent), encoding="utf-8")
+    with (Path(folder) / f"{stem}.npz").open("wb") as fh:
+        np.savez(fh, **arrays)
+
+
+def read_arrays(folder: Path, stem: str, expected_format: str
+                ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """`<stem>.json` and the float arrays of `<stem>.npz` (never pickles)."""
+    json_path, npz_path = Path(folder) / f"{stem}.json", Path(folder) / f"{stem}.npz"
+    try:
+        spec = json.loads(json_path.read_text(encoding="utf-8"))
+        with np.load(npz_path, allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+    except (OSError, ValueError) as exc:
+        raise ArtifactError(f"{json_path}: cannot read the model ({exc}); retrain it with "
+                            "`centinela train`") from None
+    if not isinstance(spec, dict) or spec.get("format") != expected_format:
+        raise ArtifactError(f"{json_path}: not a {expected_format} file; retrain with "
+                            "`centinela train`")
+    if any(a.dtype.kind != "f" for a in arrays.values()):
+        raise ArtifactError(f"{npz_path}: holds arrays that are not numbers")
+    return spec, arrays
 
 
 def save_skops(obj: Any, path: Path) -> None:

@@ -74,10 +74,8 @@ def test_embeddings_kept_on_disk_are_used_again(encoder, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def small_home(tmp_path_factory):
-    """A home with v1, indicators.semantic.v1 and indicators.ensemble.v2 trained on a
-    slice of the corpus (the real training and registering code)."""
-    from models.ensemble.store import register_trained, train_semantic_models
+def small_training(tmp_path_factory):
+    """A home, a slice of the corpus (train, dev) and v1 trained on it."""
     from models.ensemble.train import train_ensemble
     from models.rules.detector import build_rules_detector
 
@@ -88,6 +86,16 @@ def small_home(tmp_path_factory):
         [ads[i] for i in splits["train"] if ads[i].kind != "deceptive"][:30]
     dev = [ads[i] for i in splits["dev"]][:40]
     result = train_ensemble(train, dev, load_taxonomy().ids, build_rules_detector(home=home))
+    return home, result, train, dev
+
+
+@pytest.fixture(scope="module")
+def small_home(small_training):
+    """A home with v1, indicators.semantic.v1 and indicators.ensemble.v2 trained on a
+    slice of the corpus (the real training and registering code)."""
+    from models.ensemble.store import register_trained, train_semantic_models
+
+    home, result, train, dev = small_training
     register_trained(result, home / "models")
     artifact = train_semantic_models(result, train, dev, home / "models", lambda m: None)
     return home, artifact
@@ -156,3 +164,76 @@ def test_ensemble_v2_embeds_only_ads_past_the_gate(small_home, monkeypatch):
     for hit in flagged.hits:
         for evidence in hit.evidence:
             assert AD.text[evidence.start:evidence.end] == evidence.text
+
+
+def test_ensemble_v2_is_saved_as_arrays_and_detect_imports_no_sklearn(small_home):
+    """v2 is saved like v1 (JSON and float arrays, its semantic model included), so
+    `centinela detect --model indicators.ensemble.v2` starts without scikit-learn, skops
+    or torch (importing them was most of its start-up)."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    home, artifact = small_home
+    assert {p.name for p in artifact.path.iterdir()} >= {
+        "ensemble.json", "ensemble.npz", "tfidf.json", "tfidf.npz", "semantic.json",
+        "semantic.npz"}
+    assert not list(artifact.path.glob("*.skops"))
+    assert not list((home / "models" / "indicators.semantic").glob("*/*.skops"))
+    script = (
+        "import sys\n"
+        "from pipelines.cli import app\n"
+        "try:\n"
+        "    app(['detect', '-', '--model', 'indicators.ensemble.v2'])\n"
+        "except SystemExit as exit:\n"
+        "    assert not exit.code, exit.code\n"
+        "heavy = {'sklearn', 'skops', 'scipy', 'torch', 'prefect', 'datasets'} & {\n"
+        "    name.split('.')[0] for name in sys.modules}\n"
+        "print(sorted(heavy), file=sys.stderr)\n")
+    line = json.dumps({"id": "a", "lang": "es", "text": AD.text})
+    run = subprocess.run([sys.executable, "-c", script], input=line, text=True,
+                         capture_output=True, cwd=Path(__file__).resolve().parents[1],
+                         check=False, env={"PATH": "/usr/bin:/bin", "CENTINELA_HOME": str(home)})
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert json.loads(run.stdout)["model"]["version"] == "2"
+    assert run.stderr.strip().splitlines()[-1] == "[]", run.stderr[-500:]
+
+
+def test_semantic_models_saved_with_skops_before_still_load_and_agree(small_training,
+                                                                       tmp_path):
+    """An install that trained v2 before keeps it: its `ensemble.skops` (and
+    `semantic.skops`) load and assess exactly as the same model saved as arrays."""
+    from models.artifacts import load_artifact, models_root, save_artifact, save_skops
+    from models.ensemble.detector import SEMANTIC_NAME
+    from models.ensemble.semantic import train_semantic_ensemble
+    from models.ensemble.weights import EnsembleWeights
+    from models.registry import load_detector
+    from models.semantic.detector import load_semantic_model
+    from models.semantic.encoder import EmbeddingStore, Encoder
+
+    home, result, train, dev = small_training
+    encoder = Encoder()
+    EmbeddingStore(home / "cache", encoder).load()
+    model, semantic, _ = train_semantic_ensemble(result, train, dev, encoder)
+    root = models_root(tmp_path)
+    old = save_artifact(root, SEMANTIC_NAME, "old",
+                        lambda folder: save_skops(model, folder / "ensemble.skops"),
+                        training_data_sha256="d" * 64)
+    new = save_artifact(root, SEMANTIC_NAME, "new", EnsembleWeights.from_model(model).save,
+                        training_data_sha256="d" * 64)
+    ads = [AD, Ad(id="p", lang="pt", country="BR", text=(
+        "Vaga de doméstica na Espanha, passagem paga pela agência, moradia na casa. "
+        "Seu passaporte fica com a gente até pagar a viagem."))]
+    old_ads, new_ads = (load_detector("indicators.ensemble.v2", home=tmp_path,
+                                      artifact=artifact.path).assess(ads)
+                        for artifact in (old, new))
+    for before, now in zip(old_ads, new_ads, strict=True):
+        assert abs(before.score - now.score) < 1e-9 and before.risk == now.risk
+        assert [(h.id, h.score, h.evidence) for h in before.hits] == \
+            [(h.id, h.score, h.evidence) for h in now.hits]
+    legacy = save_artifact(root, "indicators.semantic", "old",
+                           lambda folder: save_skops(semantic, folder / "semantic.skops"),
+                           training_data_sha256="d" * 64)
+    loaded = load_semantic_model(load_artifact(legacy.path))
+    assert np.array_equal(loaded.coef, semantic.coef) and loaded.labels == semantic.labels

@@ -14,12 +14,7 @@ import numpy as np
 from corpora.normalize import NormalizedText, normalize_text
 from corpora.records import Ad, Evidence, IndicatorHit, ModelRef
 from corpora.taxonomy import Taxonomy, load_taxonomy
-from models.artifacts import (
-    ArtifactError,
-    cache_root,
-    load_skops,
-    models_root,
-)
+from models.artifacts import ArtifactError, cache_root, models_root
 from models.artifact_registry import find_artifact
 from models.detector import Detector
 from models.ensemble.combine import combine_probabilities, rule_features
@@ -35,7 +30,7 @@ from models.rules.detector import RulesDetector
 from models.tfidf.detector import NAME as TFIDF_NAME
 from models.tfidf.detector import VERSION as TFIDF_VERSION
 from models.tfidf.detector import tfidf_evidence
-from models.tfidf.linear import LinearTfidfModel, Row
+from models.tfidf.linear import Row
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +40,6 @@ VERSION = "1"
 # that the latest v1 stays what `indicators.ensemble.v1` loads.
 SEMANTIC_NAME = "indicators.ensemble.v2"
 SEMANTIC_VERSION = "2"
-SEMANTIC_FILE = "ensemble.skops"
 
 
 # The score factor of a model-only hit with no phrase as evidence (shown "model only, no
@@ -175,9 +169,10 @@ def build_semantic_ensemble_detector(home: Path, artifact: Path | None = None
                                      ) -> SemanticEnsembleDetector:
     """Factory for `indicators.ensemble.v2` (`centinela train --semantic` first; loading
     never trains)."""
+    from models.ensemble.semantic import SemanticEnsembleModel
+
     found = find_artifact(SEMANTIC_NAME, models_root(home), artifact)
-    model = load_skops(found.file(SEMANTIC_FILE))
-    model.tfidf = LinearTfidfModel.from_fitted(model.tfidf)  # v1's fast TF-IDF path
+    model = SemanticEnsembleModel(**load_ensemble_weights(found).fields)
     rules = RulesDetector(load_taxonomy(), load_risk_policy(),
                           version=getattr(model, "rules_version", "1"), cache_dir=cache_root(home))
     return SemanticEnsembleDetector(model, found.meta.sha256, rules, load_taxonomy())

@@ -34,7 +34,8 @@ DEFAULT_GATE = 0.5
 
 @dataclass
 class SemanticEnsembleModel:
-    """What `indicators.ensemble.v2` learned (persisted with skops). Holds the attributes
+    """What `indicators.ensemble.v2` learned (saved as arrays, models/ensemble/weights.py;
+    loaded back with `tfidf` and `risk_model` as their array forms). Holds the attributes
     the v1 detector reads (labels, tfidf, rules_coef, thresholds, risk) under the same
     names."""
 

@@ -8,14 +8,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from models.artifacts import Artifact, new_version, save_artifact, save_skops
-from models.ensemble.detector import (
-    NAME,
-    SEMANTIC_FILE,
-    SEMANTIC_NAME,
-    SEMANTIC_VERSION,
-    VERSION,
-)
+from models.artifacts import Artifact, new_version, save_artifact
+from models.ensemble.detector import NAME, SEMANTIC_NAME, SEMANTIC_VERSION, VERSION
 from models.ensemble.train import TrainingResult
 from models.ensemble.weights import EnsembleWeights
 from models.tfidf.detector import NAME as TFIDF_NAME
@@ -116,7 +110,7 @@ def train_semantic_models(result: TrainingResult, train, dev, root: Path, report
         version=tag)
     return save_artifact(
         root, SEMANTIC_NAME, tag,
-        lambda folder: save_skops(model, folder / SEMANTIC_FILE),
+        EnsembleWeights.from_model(model).save,
         training_data_sha256=result.data_sha256, metrics={**result.metrics, **metrics},
         config={"version": SEMANTIC_VERSION, "rules_sha256": model.rules_sha256,
                 "encoder": semantic.encoder_id, "gate": model.gate})

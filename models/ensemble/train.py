@@ -37,7 +37,8 @@ RISK_C = 3.0
 
 @dataclass
 class EnsembleModel:
-    """Everything the ensemble detector needs besides the rules (persisted with skops)."""
+    """Everything the ensemble detector needs besides the rules (saved as arrays,
+    models/ensemble/weights.py)."""
 
     labels: list[str]
     tfidf: TfidfIndicatorModel

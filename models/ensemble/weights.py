@@ -1,26 +1,27 @@
-"""A trained `indicators.ensemble.v1` as plain arrays: what the detector predicts with.
+"""A trained ensemble as plain arrays: what the detector predicts with.
 
-Training fits scikit-learn objects (models/ensemble/train.py); `register_trained` saves
-their numbers here (`ensemble.json` + `ensemble.npz`, with the TF-IDF part as
-`tfidf.json` + `tfidf.npz`, see models/tfidf/linear.py). Loading reads JSON and float
-arrays only (`allow_pickle=False`): no code from the file runs, and neither scikit-learn
-nor skops is imported, which is most of `centinela detect`'s start-up otherwise.
-Ensembles saved before (one `ensemble.skops`) still load, through skops.
+Training fits scikit-learn objects (models/ensemble/train.py, and semantic.py for
+`indicators.ensemble.v2`); `register_trained` saves their numbers here (`ensemble.json` +
+`ensemble.npz`, with the TF-IDF part as `tfidf.json` + `tfidf.npz`, see
+models/tfidf/linear.py, and v2's semantic model as `semantic.json` + `semantic.npz`, see
+models/semantic/model.py). Loading reads JSON and float arrays only (`allow_pickle=False`):
+no code from the file runs, and neither scikit-learn nor skops is imported, which is most
+of `centinela detect`'s start-up otherwise. Ensembles saved before (one `ensemble.skops`)
+still load, through skops.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from models.artifacts import Artifact, ArtifactError, load_skops
+from models.artifacts import Artifact, ArtifactError, load_skops, read_arrays, write_arrays
 from models.risk import DECEPTIVE_COLUMN, PROBABILITIES, risk_input_width
-from models.tfidf.linear import LinearTfidfModel, read_arrays
+from models.tfidf.linear import LinearTfidfModel
 
 FORMAT = "centinela.ensemble-linear.v1"
 SKOPS_FILE = "ensemble.skops"  # how ensembles were saved before
@@ -54,10 +55,10 @@ class LinearRisk:
 
 class EnsembleWeights:
     """Everything `EnsembleDetector` needs besides the rules, under the attribute names of
-    the trained `EnsembleModel`: its TF-IDF part as a `LinearTfidfModel`, its risk model
-    as a `LinearRisk`, its arrays and its plain values (numbers, strings, labels). Saved
-    field by field, so a field training adds is saved too (or refused, if it is none of
-    these)."""
+    the trained `EnsembleModel` (or v2's `SemanticEnsembleModel`): its TF-IDF part as a
+    `LinearTfidfModel`, its risk model as a `LinearRisk`, v2's semantic model (arrays
+    already), its arrays and its plain values (numbers, strings, labels). Saved field by
+    field, so a field training adds is saved too (or refused, if it is none of these)."""
 
     def __init__(self, **fields: Any):
         self.fields = fields
@@ -65,7 +66,8 @@ class EnsembleWeights:
 
     @classmethod
     def from_model(cls, model: Any) -> EnsembleWeights:
-        """The arrays and values of a trained `EnsembleModel` (a dataclass)."""
+        """The arrays and values of a trained `EnsembleModel` or `SemanticEnsembleModel`
+        (dataclasses)."""
         fields = {}
         for name, value in ((f.name, getattr(model, f.name))
                             for f in dataclasses.fields(model)):
@@ -73,6 +75,8 @@ class EnsembleWeights:
                 fields[name] = LinearTfidfModel.from_fitted(value)
             elif name == "risk_model":
                 fields[name] = LinearRisk.from_fitted(value)
+            elif name == "semantic":
+                fields[name] = value
             elif isinstance(value, np.ndarray) and value.dtype.kind in "fiub":
                 fields[name] = value.astype(np.float64)
             elif _plain(value):
@@ -83,10 +87,11 @@ class EnsembleWeights:
         return cls(**fields)
 
     def save(self, folder: Path) -> None:
-        arrays, values = {}, {}
+        arrays, values, parts = {}, {}, []
         for name, value in self.fields.items():
-            if name == "tfidf":
-                value.save(folder)
+            if name in ("tfidf", "semantic"):
+                value.save(folder, name)  # tfidf.json/.npz, semantic.json/.npz
+                parts.append(name)
             elif name == "risk_model":
                 arrays.update(risk_coef=value.coef, risk_intercept=value.intercept)
                 values["risk_classes"] = value.classes_
@@ -94,11 +99,9 @@ class EnsembleWeights:
                 arrays[name] = value
             else:
                 values[name] = value
-        (folder / "ensemble.json").write_text(json.dumps(
-            {"format": FORMAT, "values": values, "arrays": sorted(arrays)},
-            ensure_ascii=False, indent=1), encoding="utf-8")
-        with (folder / "ensemble.npz").open("wb") as fh:
-            np.savez(fh, **arrays)
+        write_arrays(folder, "ensemble", {"format": FORMAT, "values": values,
+                                          "arrays": sorted(arrays), "parts": sorted(parts)},
+                     arrays, indent=1)
 
     @classmethod
     def load(cls, folder: Path) -> EnsembleWeights:
@@ -109,12 +112,17 @@ class EnsembleWeights:
                               arrays.pop("risk_coef"), arrays.pop("risk_intercept"))
             fields = {**values, **arrays, "tfidf": LinearTfidfModel.load(folder),
                       "risk_model": risk}
+            if "semantic" in spec.get("parts", []):  # indicators.ensemble.v2
+                from models.semantic.model import SemanticModel
+
+                fields["semantic"] = SemanticModel.load(folder, "semantic")
             labels = list(fields["labels"])
             width = risk_input_width(len(labels), fields.get("risk_inputs", PROBABILITIES))
         except (KeyError, TypeError, ValueError) as exc:
             raise ArtifactError(f"{folder}: not an ensemble model ({exc!r}); retrain it with "
                                 "`centinela train`") from None
         if fields["tfidf"].labels not in (labels, [*labels, DECEPTIVE_COLUMN]) or \
+                ("semantic" in fields and fields["semantic"].labels != labels) or \
                 risk.coef.shape[1] != width or \
                 any(a.shape[:1] != (len(labels),) for a in arrays.values()):
             raise ArtifactError(f"{folder}: the ensemble's arrays do not match its labels; "

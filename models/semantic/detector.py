@@ -16,7 +16,6 @@ from models.artifacts import (
     models_root,
     new_version,
     save_artifact,
-    save_skops,
 )
 from models.artifact_registry import find_artifact
 from models.detector import Detector
@@ -26,7 +25,7 @@ from models.semantic.model import SemanticModel, score_sentences
 
 NAME = "indicators.semantic"
 VERSION = "1"
-MODEL_FILE = "semantic.skops"
+SKOPS_FILE = "semantic.skops"  # how semantic models were saved before
 
 
 def sentence_hits(model: SemanticModel, ads: Sequence[Ad], encoder: Encoder,
@@ -78,13 +77,16 @@ class SemanticDetector(Detector):
 def register_semantic(model: SemanticModel, root: Path, data_sha256: str, metrics: dict,
                       version: str | None = None) -> Artifact:
     return save_artifact(root, NAME, version or new_version(),
-                         lambda folder: save_skops(model, folder / MODEL_FILE),
+                         model.save,
                          training_data_sha256=data_sha256, metrics=metrics,
                          config={"version": VERSION, "encoder": model.encoder_id})
 
 
 def load_semantic_model(artifact: Artifact) -> SemanticModel:
-    return load_skops(artifact.file(MODEL_FILE))
+    """The model's arrays; one saved before them (`semantic.skops`) loads through skops."""
+    if artifact.file(SKOPS_FILE).is_file() and not artifact.file("semantic.json").is_file():
+        return load_skops(artifact.file(SKOPS_FILE))
+    return SemanticModel.load(artifact.path)
 
 
 def build_semantic_detector(home: Path, artifact: Path | None = None

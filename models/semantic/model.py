@@ -8,17 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from corpora.normalize import NormalizedText, normalize_text
+from models.artifacts import ArtifactError, read_arrays, write_arrays
 from models.semantic.encoder import Encoder
 from models.semantic.sentences import sentences
+
+FORMAT = "centinela.semantic-linear.v1"
 
 
 @dataclass
 class SemanticModel:
-    """What `indicators.semantic.v1` learned (persisted with skops)."""
+    """What `indicators.semantic.v1` learned: plain arrays, saved as `semantic.json` +
+    `semantic.npz` (models saved before as `semantic.skops` still load, through skops)."""
 
     labels: list[str]
     encoder_id: str
@@ -29,6 +34,29 @@ class SemanticModel:
     def sentence_proba(self, X: np.ndarray) -> np.ndarray:
         """(n_sentences, n_labels) probabilities of embedded sentences."""
         return 1.0 / (1.0 + np.exp(-(X @ self.coef.T + self.intercept)))
+
+    def save(self, folder: Path, stem: str = "semantic") -> None:
+        write_arrays(folder, stem, {"format": FORMAT, "labels": self.labels,
+                                    "encoder_id": self.encoder_id},
+                     {"coef": self.coef, "intercept": self.intercept,
+                      "thresholds": self.thresholds}, indent=1)
+
+    @classmethod
+    def load(cls, folder: Path, stem: str = "semantic") -> SemanticModel:
+        """Read what `save` wrote; an ArtifactError names what is wrong."""
+        spec, arrays = read_arrays(folder, stem, FORMAT)
+        try:
+            model = cls(list(spec["labels"]), str(spec["encoder_id"]), arrays["coef"],
+                        arrays["intercept"], arrays["thresholds"])
+        except (KeyError, TypeError) as exc:
+            raise ArtifactError(f"{folder / stem}.json/.npz: not a semantic model ({exc!r})") \
+                from None
+        n = len(model.labels)
+        if model.coef.ndim != 2 or model.coef.shape[0] != n or \
+                model.intercept.shape != (n,) or model.thresholds.shape != (n,):
+            raise ArtifactError(f"{folder / stem}.npz: the arrays do not match the "
+                                f"{n} labels; retrain with `centinela train --semantic`")
+        return model
 
 
 @dataclass

@@ -11,7 +11,6 @@ the same features, probabilities (tests hold them equal to the scikit-learn pipe
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from corpora.normalize import fold_text
-from models.artifacts import ArtifactError
+from models.artifacts import ArtifactError, read_arrays, write_arrays
 
 FORMAT = "centinela.tfidf-linear.v1"
 _WHITE_SPACES = re.compile(r"\s\s+")  # as scikit-learn's vectorizers normalise spaces
@@ -238,11 +237,8 @@ class LinearTfidfModel:
             for key in ("weights", "intercepts", "platt", "constants"):
                 arrays[f"{group}/{key}"] = getattr(linear, key)
             groups[group] = spaces
-        (folder / f"{stem}.json").write_text(json.dumps(
-            {"format": FORMAT, "labels": self.labels, "mode": self.mode, "groups": groups},
-            ensure_ascii=False), encoding="utf-8")
-        with (folder / f"{stem}.npz").open("wb") as fh:
-            np.savez(fh, **arrays)
+        write_arrays(folder, stem, {"format": FORMAT, "labels": self.labels,
+                                    "mode": self.mode, "groups": groups}, arrays)
 
     @classmethod
     def load(cls, folder: Path, stem: str = "tfidf") -> LinearTfidfModel:
@@ -263,25 +259,6 @@ class LinearTfidfModel:
         except (KeyError, TypeError, ValueError) as exc:
             raise ArtifactError(f"{folder / stem}.json/.npz: not a TF-IDF model ({exc!r})") \
                 from None
-
-
-def read_arrays(folder: Path, stem: str, expected_format: str
-                ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """`<stem>.json` and the float arrays of `<stem>.npz` (never pickles)."""
-    json_path, npz_path = Path(folder) / f"{stem}.json", Path(folder) / f"{stem}.npz"
-    try:
-        spec = json.loads(json_path.read_text(encoding="utf-8"))
-        with np.load(npz_path, allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in npz.files}
-    except (OSError, ValueError) as exc:
-        raise ArtifactError(f"{json_path}: cannot read the model ({exc}); retrain it with "
-                            "`centinela train`") from None
-    if not isinstance(spec, dict) or spec.get("format") != expected_format:
-        raise ArtifactError(f"{json_path}: not a {expected_format} file; retrain with "
-                            "`centinela train`")
-    if any(a.dtype.kind != "f" for a in arrays.values()):
-        raise ArtifactError(f"{npz_path}: holds arrays that are not numbers")
-    return spec, arrays
 
 
 def _group_from_pipeline(pipeline: Any) -> LinearGroup:
