@@ -1,6 +1,6 @@
 # Two commands set up everything on a fresh machine:
-#   make run   create .venv, install Centinela, train the default model (once, about a
-#              minute), scan the bundled sample into SQLite and print a summary
+#   make run   create .venv, install Centinela, train the default model (once, a few
+#              minutes), scan the bundled sample into SQLite and print a summary
 #   make test  create .venv, install Centinela with test extras, run the test suite
 PYTHON ?= python3
 VENV   ?= .venv

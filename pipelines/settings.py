@@ -18,7 +18,7 @@ from corpora.entities.pseudonyms import MIN_KEY_BYTES
 if TYPE_CHECKING:
     from annotation.retention import RetentionPolicy
 
-DEFAULT_MODEL = "indicators.ensemble.v1"
+DEFAULT_MODEL = "indicators.ensemble.v2"
 SECRET_FILE = "secret.key"
 CONFIG_FILE = "centinela.toml"
 
@@ -35,8 +35,9 @@ class Settings:
                      (default: the user's data dir, e.g. ~/.local/share/centinela)
     CENTINELA_DB     SQLAlchemy URL (default: sqlite:///<home>/centinela.db);
                      postgresql+psycopg://user@host/db for teams
-    CENTINELA_MODEL  detector name for detect and scan (default: indicators.ensemble.v1,
-                     trained by `centinela train`, which `make run` does); a trained detector
+    CENTINELA_MODEL  detector name for detect and scan (default: indicators.ensemble.v2,
+                     trained by `centinela train`, which `make run` does; without the
+                     `semantic` extra, use indicators.ensemble.v1); a trained detector
                      loads the version its model registry names as default
                      (<home>/models/registry.json: `centinela models list`)
     CENTINELA_SECRET key for contact pseudonyms (HMAC) and the web app's sign-in form,

@@ -54,13 +54,17 @@ def prefect_harness():
 
 @pytest.fixture(scope="session")
 def trained_home(tmp_path_factory, prefect_harness):
-    """A CENTINELA_HOME with the ensemble and TF-IDF trained once for the session,
-    through the `train-indicators` flow (which is thereby smoke-tested)."""
+    """A CENTINELA_HOME with the ensemble, its TF-IDF part and the semantic models trained
+    once for the session, through the `train-indicators` flow (which is thereby
+    smoke-tested)."""
     from pipelines.flows.train import train_indicators
 
     home = tmp_path_factory.mktemp("trained-home")
     result = train_indicators(home=str(home))
     assert result.candidate.meta.name == "indicators.ensemble" and result.promoted
+    # the default detector, indicators.ensemble.v2, is trained on top under its version
+    assert (home / "models" / "indicators.ensemble.v2" / result.candidate.meta.version
+            / "meta.json").is_file()
     return home
 
 

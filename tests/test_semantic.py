@@ -237,3 +237,51 @@ def test_semantic_models_saved_with_skops_before_still_load_and_agree(small_trai
                            training_data_sha256="d" * 64)
     loaded = load_semantic_model(load_artifact(legacy.path))
     assert np.array_equal(loaded.coef, semantic.coef) and loaded.labels == semantic.labels
+
+
+def test_v2_is_the_one_built_on_the_default_v1_and_moves_with_it(small_training, tmp_path):
+    """A retrain registers v1 and the v2 built on it under one version: `indicators
+    .ensemble.v2` loads the twin of the default v1, so a promotion or a rollback of v1
+    (the gate's verdict) carries v2 with it."""
+    from models.artifact_registry import ModelRegistry
+    from models.artifacts import models_root, save_artifact
+    from models.ensemble.detector import SEMANTIC_NAME
+    from models.ensemble.semantic import train_semantic_ensemble
+    from models.ensemble.store import register_trained, train_semantic_models
+    from models.ensemble.weights import EnsembleWeights
+    from models.registry import load_detector
+    from models.semantic.encoder import EmbeddingStore, Encoder
+
+    home, result, train, dev = small_training
+    root = models_root(tmp_path)
+    (tmp_path / "cache").mkdir()
+    for name in (home / "cache").glob("embeddings-*.npz"):  # embedded once already
+        (tmp_path / "cache" / name.name).write_bytes(name.read_bytes())
+    v1, _ = register_trained(result, root)
+    v2 = train_semantic_models(result, train, dev, root, lambda m: None, tag=v1.meta.version)
+    assert v2.meta.version == v1.meta.version
+    registry = ModelRegistry(root)
+    registry.pin_default("indicators.ensemble")  # as a retrain does before its candidate
+    later, _ = register_trained(result, root)  # a candidate whose v2 differs (its gate)
+    encoder = Encoder()
+    EmbeddingStore(tmp_path / "cache", encoder).load()
+    other, _, _ = train_semantic_ensemble(result, train, dev, encoder, gate=0.3)
+    save_artifact(root, SEMANTIC_NAME, later.meta.version,
+                  EnsembleWeights.from_model(other).save, training_data_sha256="d" * 64)
+    versions = [v1.meta.version, later.meta.version]
+
+    def loaded() -> str:
+        return load_detector("indicators.ensemble.v2", home=tmp_path).ref.sha256
+
+    def sha(version: str) -> str:
+        return load_detector("indicators.ensemble.v2", home=tmp_path,
+                             artifact=root / "indicators.ensemble.v2" / version).ref.sha256
+
+    assert sha(versions[0]) != sha(versions[1])
+    assert loaded() == sha(versions[0])  # the candidate's v2 is the latest, but not in use
+    change = registry.plan_promote("indicators.ensemble", versions[1])
+    assert "indicators.ensemble.v2" in change.moved
+    registry.apply(change)
+    assert loaded() == sha(versions[1])
+    registry.apply(registry.plan_rollback("indicators.ensemble"))
+    assert loaded() == sha(versions[0])

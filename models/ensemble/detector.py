@@ -15,7 +15,7 @@ from corpora.normalize import NormalizedText, normalize_text
 from corpora.records import Ad, Evidence, IndicatorHit, ModelRef
 from corpora.taxonomy import Taxonomy, load_taxonomy
 from models.artifacts import ArtifactError, cache_root, models_root
-from models.artifact_registry import find_artifact
+from models.artifact_registry import ModelRegistry, find_artifact
 from models.detector import Detector
 from models.ensemble.combine import combine_probabilities, rule_features
 from models.ensemble.weights import load_ensemble_weights
@@ -36,8 +36,9 @@ logger = logging.getLogger(__name__)
 
 NAME = "indicators.ensemble"
 VERSION = "1"
-# indicators.ensemble.v2 (with the semantic model) is registered under its own name, so
-# that the latest v1 stays what `indicators.ensemble.v1` loads.
+# indicators.ensemble.v2 (with the semantic model; the default detector) is registered
+# under its own name, with the version of the v1 it is built on, so that promoting or
+# rolling back v1 carries it.
 SEMANTIC_NAME = "indicators.ensemble.v2"
 SEMANTIC_VERSION = "2"
 
@@ -167,11 +168,18 @@ def build_ensemble_detector(home: Path, artifact: Path | None = None) -> Ensembl
 
 def build_semantic_ensemble_detector(home: Path, artifact: Path | None = None
                                      ) -> SemanticEnsembleDetector:
-    """Factory for `indicators.ensemble.v2` (`centinela train --semantic` first; loading
-    never trains)."""
+    """Factory for `indicators.ensemble.v2`, the default detector: the v2 built on the
+    default v1 (same version, see `train_semantic_models`), else v2's own default in the
+    registry (an install whose v2 was trained apart). Loading never trains: with none
+    registered it raises `NoTrainedModelError`, which says to run `centinela train`."""
     from models.ensemble.semantic import SemanticEnsembleModel
 
-    found = find_artifact(SEMANTIC_NAME, models_root(home), artifact)
+    root = models_root(home)
+    if artifact is None:
+        base = ModelRegistry(root).default_version(NAME)
+        if base is not None and (root / SEMANTIC_NAME / base / "meta.json").is_file():
+            artifact = root / SEMANTIC_NAME / base
+    found = find_artifact(SEMANTIC_NAME, root, artifact)
     model = SemanticEnsembleModel(**load_ensemble_weights(found).fields)
     rules = RulesDetector(load_taxonomy(), load_risk_policy(),
                           version=getattr(model, "rules_version", "1"), cache_dir=cache_root(home))
@@ -195,7 +203,7 @@ class SemanticEnsembleDetector(EnsembleDetector):
         if self.encoder.id != model.semantic.encoder_id:
             raise ArtifactError(
                 f"this ensemble was trained on {model.semantic.encoder_id} embeddings, but "
-                f"{self.encoder.id} is installed: run `centinela train --semantic` again")
+                f"{self.encoder.id} is installed: run `centinela train` again")
 
     def _scores(self, ads: Sequence[Ad], norms: Sequence[NormalizedText]) -> Scores:
         from models.semantic.model import score_sentences

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -57,39 +56,13 @@ def register_trained(result: TrainingResult, root: Path,
     return ensemble, tfidf
 
 
-def train_default_models(root: Path, report=None, semantic: bool = False) -> Artifact:
-    """Train on the bundled corpus's train split, tune on dev, register; return the
-    ensemble artifact. Used by `centinela train` (loading a model never trains it).
-    With `semantic`, registers `indicators.semantic.v1` and `indicators.ensemble.v2`
-    instead (and returns the latter)."""
-    from corpora.corpus import CorpusError, load_corpus, read_splits
-    from corpora.taxonomy import load_taxonomy
-    from models.artifacts import cache_root
-    from models.ensemble.train import train_ensemble
-    from models.rules.detector import RulesDetector
-    from models.risk import load_risk_policy
-
-    say = report or (lambda message: print(message, file=sys.stderr))
-    corpus = load_corpus()
-    ads = {ad.id: ad for ad in corpus.ads}
-    splits = read_splits().ids
-    if gaps := corpus.gaps([*splits["train"], *splits["dev"]]):
-        raise CorpusError(f"cannot train: {gaps}")
-    train, dev = [ads[i] for i in splits["train"]], [ads[i] for i in splits["dev"]]
-    result = train_ensemble(train, dev, load_taxonomy().ids,
-                            RulesDetector(load_taxonomy(), load_risk_policy(),
-                                          version=TRAINING_RULES_VERSION,
-                                          cache_dir=cache_root(Path(root).parent)), report=say)
-    if semantic:  # v2 holds this v1's parts; v1 itself is promoted by `centinela train`
-        return train_semantic_models(result, train, dev, root, say)
-    ensemble, _ = register_trained(result, root)
-    return ensemble
-
-
-def train_semantic_models(result: TrainingResult, train, dev, root: Path, report) -> Artifact:
+def train_semantic_models(result: TrainingResult, train, dev, root: Path, report,
+                          tag: str | None = None) -> Artifact:
     """Fit `indicators.semantic.v1` and `indicators.ensemble.v2` on top of a trained v1
-    (`result`), register both and return the v2 artifact. Sentence embeddings are kept in
-    the home's cache folder, so training again embeds only new sentences."""
+    (`result`), register both and return the v2 artifact. With `tag`, the v1 artifact's
+    version: the three then share it and move together in the model registry (promoting
+    or rolling back v1 carries v2). Sentence embeddings are kept in the home's cache
+    folder, so training again embeds only new sentences."""
     from models.artifacts import cache_root
     from models.ensemble.semantic import train_semantic_ensemble
     from models.semantic.detector import register_semantic
@@ -103,7 +76,7 @@ def train_semantic_models(result: TrainingResult, train, dev, root: Path, report
                                                            report=report)
     finally:
         embeddings.save()
-    tag = new_version()
+    tag = tag or new_version()
     register_semantic(semantic, root, result.data_sha256, {
         key: metrics[key] for key in ("dev_macro_f1_semantic", "train_sentences", "C",
                                       "semantic_thresholds")},

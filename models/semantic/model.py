@@ -55,7 +55,7 @@ class SemanticModel:
         if model.coef.ndim != 2 or model.coef.shape[0] != n or \
                 model.intercept.shape != (n,) or model.thresholds.shape != (n,):
             raise ArtifactError(f"{folder / stem}.npz: the arrays do not match the "
-                                f"{n} labels; retrain with `centinela train --semantic`")
+                                f"{n} labels; retrain with `centinela train`")
         return model
 
 

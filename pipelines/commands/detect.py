@@ -38,7 +38,7 @@ def detect(
         "--format", help="jsonl (the contract format) or csv (one row per ad, for spreadsheets).")]
         = OutputFormat.jsonl,
     model: Annotated[str | None, typer.Option(
-        "--model", help="Registered detector name (default: CENTINELA_MODEL or indicators.ensemble.v1).")]
+        "--model", help="Registered detector name (default: CENTINELA_MODEL or indicators.ensemble.v2).")]
         = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Ads scored together.")] = 256,
     max_line_bytes: Annotated[int, typer.Option(

@@ -47,7 +47,7 @@ def scan(
              "CENTINELA_HOME or your data folder).")] = None,
     model: Annotated[str | None, typer.Option(
         "--model", help="Registered detector name (default: CENTINELA_MODEL or "
-                        "indicators.ensemble.v1).")] = None,
+                        "indicators.ensemble.v2).")] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Ads assessed together.")] = 512,
     top: Annotated[int, typer.Option(
         "--top", min=0, help="How many of the highest-scoring flagged ads to list.")] = 10,

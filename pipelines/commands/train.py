@@ -22,10 +22,6 @@ def train(
              "extra; a GPU is used when available.")] = None,
     epochs: Annotated[int, typer.Option(min=1, help="Transformer epochs.")] = 4,
     batch_size: Annotated[int, typer.Option(min=1, help="Transformer batch size.")] = 16,
-    semantic: Annotated[bool, typer.Option(
-        "--semantic", help="Also fit indicators.semantic.v1 and indicators.ensemble.v2 "
-                           "(sentence embeddings; needs the `semantic` extra; a few minutes "
-                           "the first time, while the corpus is embedded).")] = False,
     if_missing: Annotated[bool, typer.Option(
         "--if-missing", help="Do nothing when an ensemble is already registered.")] = False,
     flow: Annotated[bool, typer.Option(
@@ -38,13 +34,17 @@ def train(
 
     Learns from the corpus's train split plus the labels people gave in the store
     (adjudicated or agreed trainer labels, review decisions), except a review sample held
-    out by ad id; chooses thresholds on the dev split. Then scores the new model and the
-    default on each wave's test split and the review sample, registers the new one, and
-    makes it the default only if it is no worse on any language and indicator group and
-    better overall (see evaluation/promotion.py). Writes an HTML and a JSON report to
-    CENTINELA_HOME/reports. `centinela models list|promote|rollback` manage the result.
+    out by ad id; chooses thresholds on the dev split. With the `semantic` extra (which
+    `make run` installs) it also fits `indicators.ensemble.v2`, the default detector, on
+    top (sentence embeddings, kept in CENTINELA_HOME/cache). Then scores the new model and
+    the default on each wave's test split and the review sample, registers the new one,
+    and makes it the default only if it is no worse on any language and indicator group
+    and better overall (see evaluation/promotion.py); v2 moves with it. Writes an HTML and
+    a JSON report to CENTINELA_HOME/reports. `centinela models list|promote|rollback`
+    manage the result.
 
-    Takes a minute or two on a laptop CPU.
+    Takes two to five minutes on a laptop CPU (the first time, while the corpus's
+    sentences are embedded, the longest).
     """
     from rich.console import Console
 
@@ -56,7 +56,7 @@ def train(
         from evaluation.retrain import default_model
 
         existing = default_model(settings.home)
-        if existing is not None:
+        if existing is not None and _has_default_detector(settings):
             console.print(f"an ensemble is already registered: {existing.path}")
             return
     from corpora.corpus import CorpusError
@@ -82,19 +82,6 @@ def train(
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(1) from None
     _print_result(result)
-    if semantic:
-        from models.artifacts import models_root
-        from models.ensemble.store import train_default_models
-
-        with console.status("training the semantic models") as status:
-            artifact = train_default_models(models_root(settings.home), semantic=True,
-                                            report=lambda message: status.update(message))
-        m = artifact.meta.metrics
-        Console().print(
-            f"indicators.semantic.v1 and indicators.ensemble.v2 registered: {artifact.path}\n"
-            f"dev macro-F1: ensemble v1 {m['dev_macro_f1_v1']:.3f}, semantic alone "
-            f"{m['dev_macro_f1_semantic']:.3f}, ensemble v2 {m['dev_macro_f1_ensemble_v2']:.3f} "
-            f"({m['dev_share_embedded']:.0%} of dev ads embedded)")
     if transformer is not None:
         from corpora.corpus import load_corpus, read_splits
         from models.transformer.training import train_transformer_from_corpus
@@ -106,6 +93,18 @@ def train(
                 transformer, [ads[i] for i in splits["train"]], [ads[i] for i in splits["dev"]],
                 settings.home, epochs=epochs, batch_size=batch_size)
         Console().print(f"indicators.transformer registered: {done.path}")
+
+
+def _has_default_detector(settings: Settings) -> bool:
+    """Whether the detector that detect and scan load (CENTINELA_MODEL) is trained."""
+    from models.artifacts import ArtifactError
+    from models.registry import load_detector
+
+    try:
+        load_detector(settings.model, home=settings.home)
+    except ArtifactError:
+        return False
+    return True
 
 
 def _print_result(result: RetrainResult) -> None:
