@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, NoReturn, TextIO
 
 import typer
 
-from pipelines.settings import Settings
+from pipelines.settings import DEFAULT_MODEL, Settings
 
 if TYPE_CHECKING:
     from corpora.taxonomy import Taxonomy
@@ -38,7 +38,8 @@ def detect(
         "--format", help="jsonl (the contract format) or csv (one row per ad, for spreadsheets).")]
         = OutputFormat.jsonl,
     model: Annotated[str | None, typer.Option(
-        "--model", help="Registered detector name (default: CENTINELA_MODEL or indicators.ensemble.v2).")]
+        "--model", help="Registered detector name (default: CENTINELA_MODEL or "
+                        f"{DEFAULT_MODEL}).")]
         = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Ads scored together.")] = 256,
     max_line_bytes: Annotated[int, typer.Option(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from corpora.corpus import SEED_DIR
-from pipelines.settings import Settings
+from pipelines.settings import DEFAULT_MODEL, Settings
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -23,7 +23,7 @@ class SplitName(str, Enum):
 def evaluate(
     model: Annotated[str | None, typer.Option(
         "--model", help="Registered detector to evaluate (default: CENTINELA_MODEL or "
-                        "indicators.rules.v1).")] = None,
+                        f"{DEFAULT_MODEL}).")] = None,
     split: Annotated[SplitName, typer.Option(
         "--split", help="dev (default: for every choice) or test (final reporting only).")]
         = SplitName.dev,

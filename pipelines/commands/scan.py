@@ -12,7 +12,7 @@ import typer
 from pipelines.commands.database import fail_store, masked_url, open_cli_store
 from pipelines.prefect_env import local_prefect
 from pipelines.runners import Runner, in_flight, task_runner
-from pipelines.settings import Settings
+from pipelines.settings import DEFAULT_MODEL, Settings
 from pipelines.terminal import printable
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def scan(
              "CENTINELA_HOME or your data folder).")] = None,
     model: Annotated[str | None, typer.Option(
         "--model", help="Registered detector name (default: CENTINELA_MODEL or "
-                        "indicators.ensemble.v2).")] = None,
+                        f"{DEFAULT_MODEL}).")] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Ads assessed together.")] = 512,
     top: Annotated[int, typer.Option(
         "--top", min=0, help="How many of the highest-scoring flagged ads to list.")] = 10,
