@@ -12,6 +12,7 @@ from corpora.records import RISK_LEVELS, LabelledAd
 from corpora.taxonomy import load_taxonomy
 from models.artifacts import hash_training_data
 from models.ensemble.combine import combine_probabilities, rule_features, stack_features
+from models.folds import writer_folds
 from models.risk import DECEPTIVE_COLUMN, STORY_AND_DECEPTIVE, risk_features, risk_score
 from models.thresholds import choose_thresholds, precision_threshold
 from models.tfidf.model import TfidfIndicatorModel
@@ -93,11 +94,10 @@ def _tuned(Y: np.ndarray, P: np.ndarray) -> np.ndarray:
 
 def _out_of_fold(train: Sequence[LabelledAd], Y: np.ndarray, make: Callable[[], TfidfIndicatorModel],
                  folds: int, seed: int) -> np.ndarray:
-    from sklearn.model_selection import StratifiedKFold
-
     out = np.zeros(Y.shape)
-    strata = [f"{ad.lang}-{ad.kind}" for ad in train]
-    for fit_idx, hold_idx in StratifiedKFold(folds, shuffle=True, random_state=seed).split(train, strata):
+    fold_of = writer_folds(train, folds, seed)
+    for fold in range(folds):
+        fit_idx, hold_idx = np.where(fold_of != fold)[0], np.where(fold_of == fold)[0]
         model = make().fit([train[i].text for i in fit_idx], [train[i].lang for i in fit_idx],
                            Y[fit_idx])
         out[hold_idx] = model.predict_proba([train[i].text for i in hold_idx],
@@ -147,7 +147,7 @@ def train_ensemble(train: Sequence[LabelledAd], dev: Sequence[LabelledAd], label
     R_train = rule_features(*rules.detect_hits_by_file([a.to_ad() for a in train]), labels)
     R_dev = rule_features(*rules.detect_hits_by_file([a.to_ad() for a in dev]), labels)
 
-    report(f"out-of-fold TF-IDF probabilities ({folds} folds)")
+    report(f"out-of-fold TF-IDF probabilities ({folds} folds of whole writers' batches)")
     P_oof = _out_of_fold(train, K_train, lambda: TfidfIndicatorModel(columns, mode=mode), folds,
                          seed)
     P_oof, deceptive_oof = P_oof[:, :n], P_oof[:, n]

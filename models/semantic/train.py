@@ -11,6 +11,7 @@ import numpy as np
 
 from corpora.normalize import normalize_text
 from corpora.records import LabelledAd
+from models.folds import writer_folds
 from models.semantic.encoder import Encoder
 from models.semantic.model import SemanticModel, ad_proba, score_sentences
 from models.semantic.sentences import sentences
@@ -93,12 +94,12 @@ class SemanticTraining:
     P_train_oof: np.ndarray | None  # out-of-fold ad probabilities on train, when asked
 
 
-def _out_of_fold(examples: Examples, X: np.ndarray, n_ads: int, n_labels: int, C: float,
-                 folds: int, seed: int) -> np.ndarray:
-    """Each train ad's probabilities from a model fitted on the other folds' ads."""
-    rng = np.random.default_rng(seed)
-    fold_of = rng.permutation(n_ads) % folds
-    out = np.zeros((n_ads, n_labels))
+def _out_of_fold(examples: Examples, X: np.ndarray, train: Sequence[LabelledAd],
+                 n_labels: int, C: float, folds: int, seed: int) -> np.ndarray:
+    """Each train ad's probabilities from a model fitted on the other folds' ads (whole
+    writers' batches, `models.folds.writer_folds`, as the TF-IDF part's)."""
+    fold_of = writer_folds(train, folds, seed)
+    out = np.zeros((len(train), n_labels))
     for f in range(folds):
         held = fold_of[examples.ad] == f
         coef, intercept = fit_classifiers(X[~held], examples.Y[~held], C)
@@ -124,7 +125,7 @@ def train_semantic(train: Sequence[LabelledAd], dev: Sequence[LabelledAd],
     coef, intercept = fit_classifiers(X, examples.Y, C)
     model = SemanticModel(labels=labels, encoder_id=encoder.id, coef=coef,
                           intercept=intercept, thresholds=np.full(len(labels), 0.5))
-    P_oof = (_out_of_fold(examples, X, len(train), len(labels), C, folds, seed)
+    P_oof = (_out_of_fold(examples, X, train, len(labels), C, folds, seed)
              if folds else None)
     report(f"embedding the {len(dev)} dev ads")
     P_dev = ad_proba(score_sentences(model, encoder, [ad.text for ad in dev]), len(labels))
