@@ -136,20 +136,23 @@ def build_training_set(corrections: CorrectionSet, corpus_root: Path = SEED_DIR,
 
 def train_candidate(data: TrainingSet, home: Path,
                     report: Callable[[str], None] | None = None) -> Artifact:
-    """Fit the ensemble on `data.train`, tune on `data.dev`, register it (not default).
+    """Fit the ensemble on `data.train` (with framed copies of part of it,
+    `corpora/framing.py`), tune on `data.dev`, register it (not default).
     With the `semantic` extra installed, `indicators.ensemble.v2` (the default detector)
     is fitted on top of it and registered under the same version, so that it moves with
     it in the model registry: the gate judges the v1 part, v2 follows its verdict."""
+    from corpora.framing import framed_copies
     from models.ensemble.store import register_trained, train_semantic_models
     from models.ensemble.train import train_ensemble
     from models.semantic.encoder import semantic_available
 
     say = report or (lambda message: print(message, file=sys.stderr))
-    result = train_ensemble(data.train, data.dev, load_taxonomy().ids, _rules(home), report=say)
+    train = [*data.train, *framed_copies(data.train)]
+    result = train_ensemble(train, data.dev, load_taxonomy().ids, _rules(home), report=say)
     ensemble, _ = register_trained(result, models_root(home), data.manifest())
     if semantic_available():
         say("training the semantic models (sentence embeddings)")
-        train_semantic_models(result, data.train, data.dev, models_root(home), say,
+        train_semantic_models(result, train, data.dev, models_root(home), say,
                               tag=ensemble.meta.version)
     return ensemble
 
