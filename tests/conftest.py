@@ -52,15 +52,27 @@ def prefect_harness():
         yield
 
 
+TRAINED_HOME_SHARE = 3  # the session's models learn from every third ad of each split
+
+
 @pytest.fixture(scope="session")
 def trained_home(tmp_path_factory, prefect_harness):
     """A CENTINELA_HOME with the ensemble, its TF-IDF part and the semantic models trained
     once for the session, through the `train-indicators` flow (which is thereby
-    smoke-tested)."""
+    smoke-tested). They learn from every third ad of each split (a splits file of the
+    flow's own kind): embedding the whole corpus's sentences would make most of the test
+    run, and what these tests check does not need the last points of quality."""
+    from dataclasses import replace
+
+    from corpora.corpus import read_splits, write_splits
     from pipelines.flows.train import train_indicators
 
     home = tmp_path_factory.mktemp("trained-home")
-    result = train_indicators(home=str(home))
+    splits = read_splits()
+    fewer = replace(splits, ids={name: ids[::TRAINED_HOME_SHARE]
+                                 for name, ids in splits.ids.items()})
+    result = train_indicators(home=str(home),
+                              splits_path=write_splits(fewer, home / "splits.json"))
     assert result.candidate.meta.name == "indicators.ensemble" and result.promoted
     # the default detector, indicators.ensemble.v2, is trained on top under its version
     assert (home / "models" / "indicators.ensemble.v2" / result.candidate.meta.version
