@@ -1,8 +1,10 @@
 """The promotion gate: a retrained model replaces the default only if it is no worse on
 any language and indicator group, and better overall.
 
-Both models are scored now, on the same evaluation sets (the corpus's fixed test split of
-each wave, and the review sample of people's labels that training never saw), pooled:
+Both models are scored now, each as the detector it serves as the default
+(`indicators.ensemble.v2` when one was trained on top of it, else the ensemble v1:
+`evaluation.retrain.compare`), on the same evaluation sets (the corpus's fixed test split
+of each wave, and the review sample of people's labels that training never saw), pooled:
 
 - **Counts**: per language and indicator, true positives, false positives and false
   negatives of the indicators found (`evaluation.metrics.count_labels`).
@@ -208,13 +210,20 @@ def _f(value: float | None) -> str:
     return "–" if value is None else f"{value:.3f}"
 
 
+def judged_line(report: Mapping[str, Any]) -> str:
+    """Which detector each model was scored as (the one it serves as the default)."""
+    judged = report.get("judged") or {}
+    return "Scored as the detector each serves: " + ", ".join(
+        f"{role} {judged[role]}" for role in ("candidate", "default") if judged.get(role)) + "."
+
+
 def report_markdown(report: Mapping[str, Any]) -> str:
     """The summary as Markdown (the flow's Prefect artifact)."""
     verdict = report["verdict"]
     lines = [f"# Retrain of {report['model']}: "
              f"{'PROMOTED' if verdict['promote'] else 'REFUSED'}", "",
              f"Candidate `{report['candidate']}`, default `{report['default'] or 'none'}`. "
-             f"{verdict['reason']}.", "",
+             f"{verdict['reason']}.", "", judged_line(report), "",
              "| set | lang | gold | candidate micro-F1 | default micro-F1 |",
              "|---|---|---|---|---|"]
     for row in comparison_rows(report):
@@ -269,6 +278,7 @@ def render_html(report: Mapping[str, Any]) -> str:
 <h1>Retrain of {escape(report['model'])}: <span class="{state}">{state.upper()}</span></h1>
 <p>Candidate <code>{escape(report['candidate'])}</code>; default before this run
 <code>{escape(report['default'] or 'none')}</code>. {escape(verdict['reason'])}.</p>
+<p>{escape(judged_line(report))}</p>
 <p class="note">Rule: promote only if no language/indicator-group cell falls by more than
 {verdict['tolerance']} micro-F1 and the overall micro-F1 is strictly higher (or equal, with
 a higher AP of gold high-risk ads), both models scored now on the same held-out sets

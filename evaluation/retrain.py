@@ -20,6 +20,7 @@ The flow `train-indicators` and `centinela train` both call `retrain` (or its st
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -51,8 +52,10 @@ from evaluation.promotion import (
 )
 from evaluation.report import ReportFiles
 from models.artifact_registry import ModelRegistry, RegistryChange
-from models.artifacts import Artifact, models_root
+from models.artifacts import Artifact, ArtifactError, models_root
 from models.ensemble.detector import NAME as ENSEMBLE_NAME
+
+logger = logging.getLogger(__name__)
 
 MODEL = ENSEMBLE_NAME
 SCHEMA = "centinela.retrain.v1"
@@ -140,7 +143,7 @@ def train_candidate(data: TrainingSet, home: Path,
     `corpora/framing.py`), tune on `data.dev`, register it (not default).
     With the `semantic` extra installed, `indicators.ensemble.v2` (the default detector)
     is fitted on top of it and registered under the same version, so that it moves with
-    it in the model registry: the gate judges the v1 part, v2 follows its verdict."""
+    it in the model registry, and the gate judges each version by its v2 (`compare`)."""
     from corpora.framing import framed_copies
     from models.ensemble.store import register_trained, train_semantic_models
     from models.ensemble.train import train_ensemble
@@ -166,6 +169,48 @@ def _rules(home: Path):
     return shared_detector(f"indicators.rules.v{TRAINING_RULES_VERSION}", home)
 
 
+def _served(artifact: Artifact, home: Path, encoder):
+    """The detector `artifact` serves once it is the default: `indicators.ensemble.v2`
+    when one was trained on top of it (the same version) and the semantic extra is
+    installed, as `centinela detect` would load it; else (or when it no longer loads)
+    the ensemble itself (v1)."""
+    from models.ensemble.detector import (
+        SEMANTIC_NAME,
+        EnsembleDetector,
+        build_semantic_ensemble_detector,
+    )
+    from models.ensemble.weights import load_ensemble_weights
+
+    v2 = models_root(home) / SEMANTIC_NAME / artifact.meta.version
+    if encoder is not None and (v2 / "meta.json").is_file():
+        try:
+            return build_semantic_ensemble_detector(home, v2, encoder)
+        except ArtifactError as exc:  # e.g. embeddings of another encoder: retraining fixes
+            logger.warning("%s %s cannot be loaded (%s); it is scored as %s.v1",
+                           SEMANTIC_NAME, artifact.meta.version, exc, MODEL)
+    return EnsembleDetector(load_ensemble_weights(artifact), artifact.meta.sha256, _rules(home),
+                            load_taxonomy())
+
+
+@contextmanager
+def _embeddings(home: Path) -> Iterator[Any]:
+    """One sentence encoder for the comparison, with the home's cache of embeddings loaded
+    and saved again (the held-out sets' sentences are embedded once, across retrains);
+    None without the semantic extra."""
+    from models.artifacts import cache_root
+    from models.semantic.encoder import EmbeddingStore, Encoder, semantic_available
+
+    if not semantic_available():
+        yield None
+        return
+    store = EmbeddingStore(cache_root(home), Encoder())
+    store.load()
+    try:
+        yield store.encoder
+    finally:
+        store.save()
+
+
 def default_model(home: Path) -> Artifact | None:
     """The ensemble the detectors use now, recorded as the default if it was implicit
     (call it before registering a candidate, which would otherwise be the latest)."""
@@ -174,26 +219,26 @@ def default_model(home: Path) -> Artifact | None:
 
 def compare(candidate: Artifact, default: Artifact | None, data: TrainingSet,
             tolerance: float = TOLERANCE, *, home: Path) -> dict[str, Any]:
-    """Score both models on the same held-out sets and apply the gate: the JSON report."""
-    from models.ensemble.detector import EnsembleDetector
-    from models.ensemble.weights import load_ensemble_weights
-
+    """Score both models on the same held-out sets and apply the gate: the JSON report.
+    Each is scored as the detector it would serve as the default (`_served`)."""
     taxonomy = load_taxonomy()
     sets = data.evaluation_sets()
     counts: dict[str, HitCounts] = {}
     ranking: dict[str, float | None] = {}
-    for role, artifact in (("candidate", candidate), ("default", default)):
-        if artifact is not None:
-            detector = EnsembleDetector(load_ensemble_weights(artifact), artifact.meta.sha256,
-                                        _rules(home), taxonomy)
-            counts[role], scores = count_hits(detector, sets, taxonomy)
-            ranking[role] = ranking_ap(scores)
+    judged: dict[str, str | None] = {"candidate": None, "default": None}
+    with _embeddings(home) as encoder:
+        for role, artifact in (("candidate", candidate), ("default", default)):
+            if artifact is not None:
+                detector = _served(artifact, home, encoder)
+                judged[role] = detector.detector_name
+                counts[role], scores = count_hits(detector, sets, taxonomy)
+                ranking[role] = ranking_ap(scores)
     verdict = decide(counts["candidate"], counts.get("default"), taxonomy, tolerance,
                      ranking)
     return {
         "schema": SCHEMA, "created_at": utc_now().isoformat(timespec="seconds"),
         "model": MODEL, "candidate": candidate.meta.version,
-        "default": default.meta.version if default else None,
+        "default": default.meta.version if default else None, "judged": judged,
         "sets": {name: [row.id for row in rows] for name, rows in sets.items()},
         "counts": counts,
         "ranking_ap_high": ranking,

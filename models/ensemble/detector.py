@@ -166,12 +166,13 @@ def build_ensemble_detector(home: Path, artifact: Path | None = None) -> Ensembl
     return EnsembleDetector(model, found.meta.sha256, rules, load_taxonomy())
 
 
-def build_semantic_ensemble_detector(home: Path, artifact: Path | None = None
-                                     ) -> SemanticEnsembleDetector:
+def build_semantic_ensemble_detector(home: Path, artifact: Path | None = None,
+                                     encoder=None) -> SemanticEnsembleDetector:
     """Factory for `indicators.ensemble.v2`, the default detector: the v2 built on the
     default v1 (same version, see `train_semantic_models`), else v2's own default in the
     registry (an install whose v2 was trained apart). Loading never trains: with none
-    registered it raises `NoTrainedModelError`, which says to run `centinela train`."""
+    registered it raises `NoTrainedModelError`, which says to run `centinela train`.
+    `encoder` lets several detectors share one (and its cache of embeddings)."""
     from models.ensemble.semantic import SemanticEnsembleModel
 
     root = models_root(home)
@@ -183,7 +184,7 @@ def build_semantic_ensemble_detector(home: Path, artifact: Path | None = None
     model = SemanticEnsembleModel(**load_ensemble_weights(found).fields)
     rules = RulesDetector(load_taxonomy(), load_risk_policy(),
                           version=getattr(model, "rules_version", "1"), cache_dir=cache_root(home))
-    return SemanticEnsembleDetector(model, found.meta.sha256, rules, load_taxonomy())
+    return SemanticEnsembleDetector(model, found.meta.sha256, rules, load_taxonomy(), encoder)
 
 
 class SemanticEnsembleDetector(EnsembleDetector):

@@ -111,7 +111,7 @@ def _print_result(result: RetrainResult) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from evaluation.promotion import comparison_rows
+    from evaluation.promotion import comparison_rows, judged_line
 
     report = result.report.report
     verdict = report["verdict"]
@@ -130,6 +130,7 @@ def _print_result(result: RetrainResult) -> None:
                   f"{metrics['dev_macro_f1_rules']:.3f}, ensemble "
                   f"{metrics['dev_macro_f1_ensemble']:.3f}; trained on "
                   + ", ".join(f"{n} {s}" for s, n in report["training"]["by_source"].items()))
+    console.print(judged_line(report))
     console.print(("PROMOTED to default: " if result.promoted else "REFUSED (the default "
                    "stays): ") + verdict["reason"])
     for worse in verdict["worse"]:
