@@ -173,13 +173,12 @@ def _served(artifact: Artifact, home: Path, encoder):
     """The detector `artifact` serves once it is the default: `indicators.ensemble.v2`
     when one was trained on top of it (the same version) and the semantic extra is
     installed, as `centinela detect` would load it; else (or when it no longer loads)
-    the ensemble itself (v1)."""
+    the ensemble itself (v1). Each with the rules version it was trained with."""
     from models.ensemble.detector import (
         SEMANTIC_NAME,
-        EnsembleDetector,
+        build_ensemble_detector,
         build_semantic_ensemble_detector,
     )
-    from models.ensemble.weights import load_ensemble_weights
 
     v2 = models_root(home) / SEMANTIC_NAME / artifact.meta.version
     if encoder is not None and (v2 / "meta.json").is_file():
@@ -188,8 +187,7 @@ def _served(artifact: Artifact, home: Path, encoder):
         except ArtifactError as exc:  # e.g. embeddings of another encoder: retraining fixes
             logger.warning("%s %s cannot be loaded (%s); it is scored as %s.v1",
                            SEMANTIC_NAME, artifact.meta.version, exc, MODEL)
-    return EnsembleDetector(load_ensemble_weights(artifact), artifact.meta.sha256, _rules(home),
-                            load_taxonomy())
+    return build_ensemble_detector(home, artifact.path)
 
 
 @contextmanager
