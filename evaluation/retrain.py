@@ -196,17 +196,13 @@ def _embeddings(home: Path) -> Iterator[Any]:
     and saved again (the held-out sets' sentences are embedded once, across retrains);
     None without the semantic extra."""
     from models.artifacts import cache_root
-    from models.semantic.encoder import EmbeddingStore, Encoder, semantic_available
+    from models.semantic.encoder import cached_encoder, semantic_available
 
     if not semantic_available():
         yield None
         return
-    store = EmbeddingStore(cache_root(home), Encoder())
-    store.load()
-    try:
-        yield store.encoder
-    finally:
-        store.save()
+    with cached_encoder(cache_root(home)) as encoder:
+        yield encoder
 
 
 def default_model(home: Path) -> Artifact | None:

@@ -66,16 +66,11 @@ def train_semantic_models(result: TrainingResult, train, dev, root: Path, report
     from models.artifacts import cache_root
     from models.ensemble.semantic import train_semantic_ensemble
     from models.semantic.detector import register_semantic
-    from models.semantic.encoder import EmbeddingStore, Encoder
+    from models.semantic.encoder import cached_encoder
 
-    encoder = Encoder()
-    embeddings = EmbeddingStore(cache_root(Path(root).parent), encoder)
-    embeddings.load()
-    try:
+    with cached_encoder(cache_root(Path(root).parent)) as encoder:
         model, semantic, metrics = train_semantic_ensemble(result, train, dev, encoder,
                                                            report=report)
-    finally:
-        embeddings.save()
     tag = tag or new_version()
     register_semantic(semantic, root, result.data_sha256, {
         key: metrics[key] for key in ("dev_macro_f1_semantic", "train_sentences", "C",

@@ -17,7 +17,8 @@ import os
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -140,3 +141,15 @@ class EmbeddingStore:
             os.replace(staging, self.path)
         except OSError:
             pass  # a cache only
+
+
+@contextmanager
+def cached_encoder(folder: Path) -> Iterator[Encoder]:
+    """An Encoder holding the embeddings kept in `folder`; what it embedded in the block is
+    saved back there when the block ends, even on an error."""
+    store = EmbeddingStore(folder, Encoder())
+    store.load()
+    try:
+        yield store.encoder
+    finally:
+        store.save()
