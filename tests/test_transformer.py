@@ -170,20 +170,28 @@ def _one_torch_thread():
 
 
 def _build_checkpoint(folder: Path) -> Path:
-    """A WordPiece tokenizer trained on the ads and a random 2-layer BERT, saved offline."""
+    """A WordPiece tokenizer over the ads' own words and a random 2-layer BERT, saved offline.
+
+    The vocabulary is listed here, not learnt with a `WordPieceTrainer`: the trainer breaks
+    ties in hash order, so each run had another vocabulary, another model, and a training
+    loss that one run in a few failed to halve."""
     import torch
     from tokenizers import Tokenizer, decoders, normalizers, pre_tokenizers, processors
     from tokenizers.models import WordPiece
-    from tokenizers.trainers import WordPieceTrainer
     from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
+    normalizer = normalizers.BertNormalizer(lowercase=True, strip_accents=True)
+    pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    words = {word for _, text, _ in ADS
+             for word, _ in pre_tokenizer.pre_tokenize_str(normalizer.normalize_str(text))}
+    letters = sorted({char for word in words for char in word})
     specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-    tokenizer = Tokenizer(WordPiece(unk_token="[UNK]"))
-    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True, strip_accents=True)
-    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    pieces = specials + letters + [f"##{char}" for char in letters] + sorted(words - set(letters))
+    tokenizer = Tokenizer(WordPiece({piece: n for n, piece in enumerate(pieces)},
+                                    unk_token="[UNK]"))
+    tokenizer.normalizer = normalizer
+    tokenizer.pre_tokenizer = pre_tokenizer
     tokenizer.decoder = decoders.WordPiece()
-    tokenizer.train_from_iterator([text for _, text, _ in ADS],
-                                  WordPieceTrainer(vocab_size=600, special_tokens=specials))
     cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
     tokenizer.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
