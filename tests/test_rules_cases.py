@@ -159,6 +159,7 @@ FIRES: dict[str, dict[str, list[tuple[str, str]]]] = {
             ("delgadas y de buena figura", "buena figura"),
             ("enviar foto en bikini", "foto en bikini"),
             ("buscamos chicas bonitas y delgadas", "bonitas y delgadas"),
+            ("Requisito: ser atractiva y simpática con los clientes", "atractiva"),
         ],
         "pt": [
             ("Exige-se boa aparência", "boa aparência"),
@@ -369,9 +370,12 @@ QUIET: dict[str, dict[str, list[str]]] = {
     },
     "APPEARANCE_REQ": {
         "es": ["No pedimos fotos para la postulación",
-               "Sin requisitos de edad ni de buena presencia"],
+               "Sin requisitos de edad ni de buena presencia",
+               "Ofrecemos remuneración atractiva y comisiones por venta",
+               "Atractivas comisiones para asesores con cartera propia"],
         "pt": ["Não pedimos fotos para a vaga",
-               "Sem exigência de boa aparência"],
+               "Sem exigência de boa aparência",
+               "Envie fotos do produto para o catálogo da loja"],
     },
     "MINOR_TARGET": {
         "es": ["No se aceptan menores de edad",
