@@ -244,6 +244,8 @@ FIRES: dict[str, dict[str, list[tuple[str, str]]]] = {
             ("contacto por telegram @empleos_ya", "contacto por telegram"),
             ("escríbeme al wsp", "escríbeme al wsp"),
             ("solo mensajes al 5550-0199", "solo mensajes"),
+            ("escribe al whats 55 5550 0101, fotos del lugar en facebook.com/empleos.ya",
+             "escribe al whats"),
         ],
         "pt": [
             ("Chama no zap", "Chama no zap"),
@@ -253,6 +255,7 @@ FIRES: dict[str, dict[str, list[tuple[str, str]]]] = {
             ("chamar no telegram @vagas_ja", "chamar no telegram"),
             ("manda msg no direct", "msg no direct"),
             ("fala comigo no wpp", "fala comigo no wpp"),
+            ("chama no zap, veja as vagas em https://instagram.com/vagas.ja", "chama no zap"),
         ],
     },
     "HOUSING_CONTROL": {
@@ -400,9 +403,11 @@ QUIET: dict[str, dict[str, list[str]]] = {
     "CONTACT_INFORMAL": {
         "es": ["Envía tu CV a rrhh@empresa.example o visita www.empresa.example",
                "No atendemos por WhatsApp, solo en la oficina",
-               "Informes en nuestras oficinas, Av. Reforma 100"],
+               "Informes en nuestras oficinas, Av. Reforma 100",
+               "Dudas por WhatsApp al 55 5550 0101; postula en empleos.empresa.example"],
         "pt": ["Envie seu currículo para rh@empresa.example",
-               "Não atendemos pelo WhatsApp"],
+               "Não atendemos pelo WhatsApp",
+               "Dúvidas pelo WhatsApp (11) 95550-0101; vagas em trabalhe.empresa.example"],
     },
     "HOUSING_CONTROL": {
         "es": ["No ofrecemos hospedaje",
