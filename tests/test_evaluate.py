@@ -298,6 +298,16 @@ def test_evaluate_command_refuses_bad_options(cli: typer.Typer, corpus_root: Pat
     assert message in result.stderr
 
 
+def test_evaluate_command_says_to_train_when_no_model_is_trained(
+        cli: typer.Typer, corpus_root: Path, real_dir: Path) -> None:
+    result = CliRunner().invoke(cli, [
+        "evaluate", "--model", "indicators.ensemble.v2", "--no-baselines", "--root",
+        str(corpus_root), "--real-ads", str(real_dir)], terminal_width=200)
+    assert result.exit_code == 2, result.output
+    assert "run `centinela train` first" in result.stderr
+    assert "Traceback" not in result.output
+
+
 def test_evaluate_command_names_a_missing_splits_file(cli: typer.Typer, tmp_path: Path,
                                                       corpus_root: Path) -> None:
     (corpus_root / "splits.json").unlink()

@@ -93,6 +93,7 @@ def evaluate(
         TEST_SPLIT_WARNING,
         run_evaluation,
     )
+    from models.artifacts import ArtifactError
     from models.registry import UnknownDetectorError, available_detectors
 
     settings = Settings.from_env()
@@ -119,6 +120,9 @@ def evaluate(
     except CorpusError as exc:
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(1) from None
+    except ArtifactError as exc:  # no trained model yet, or a damaged one
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(2) from None
     console = Console()
     print_summary(files.report, console)
     console.print(f"HTML report: {files.html_path}\nJSON report: {files.json_path}\n"
