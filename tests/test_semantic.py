@@ -167,6 +167,43 @@ def test_ensemble_v2_embeds_only_ads_past_the_gate(small_home, monkeypatch):
             assert AD.text[evidence.start:evidence.end] == evidence.text
 
 
+@pytest.mark.parametrize(("found", "E", "F", "expected"), [
+    (True, 0.60, 0.10, 0.40),  # a rule found it and v1 accepts it: lifted to v2's threshold
+    (True, 0.60, 0.90, 0.90),  # the semantic model agrees: unchanged
+    (True, 0.20, 0.10, 0.10),  # v1 does not accept it: the semantic model decides
+    (False, 0.60, 0.10, 0.10),  # no rule found it (TF-IDF alone): the semantic model decides
+])
+def test_a_rule_backed_v1_hit_is_not_vetoed(found, E, F, expected):
+    from models.ensemble.semantic import keep_rule_hits
+
+    kept = keep_rule_hits(np.array([[F]]), np.array([[E]]), np.array([[found]]),
+                          base_thresholds=np.array([0.5]), thresholds=np.array([0.4]))
+    assert kept[0, 0] == pytest.approx(expected)
+
+
+def test_ensemble_v2_keeps_v1_rule_hits_when_the_semantic_model_says_no(small_home):
+    """Trained v2 keeps every hit v1 makes on a rule's evidence even when its stackers say
+    no to everything; a model trained before (keeps_rule_hits false) does not."""
+    from models.registry import load_detector
+
+    home, _ = small_home
+    v1 = load_detector("indicators.ensemble.v1", home=home)
+    v2 = load_detector("indicators.ensemble.v2", home=home)
+    assert v2.model.keeps_rule_hits
+    ads = [AD, Ad(id="p", lang="pt", country="BR", text=(
+        "Vaga de doméstica na Espanha, passagem paga pela agência, moradia na casa. "
+        "Seu passaporte fica com a gente até pagar a viagem."))]
+    by_rules = [{hit.id for hit in hits} for hits in v1.rules.detect_hits(ads)]
+    expected = [{hit.id for hit in hits} & found
+                for hits, found in zip(v1.detect_hits(ads), by_rules, strict=True)]
+    assert all(expected)
+    v2.model.stack_coef = np.zeros_like(v2.model.stack_coef)
+    v2.model.stack_intercept = np.full_like(v2.model.stack_intercept, -20.0)
+    assert [{hit.id for hit in hits} for hits in v2.detect_hits(ads)] == expected
+    v2.model.keeps_rule_hits = False
+    assert v2.detect_hits(ads) == [[], []]
+
+
 def test_ensemble_v2_is_saved_as_arrays_and_detect_imports_no_sklearn(small_home):
     """v2 is saved like v1 (JSON and float arrays, its semantic model included), so
     `centinela detect --model indicators.ensemble.v2` starts without scikit-learn, skops

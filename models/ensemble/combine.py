@@ -30,6 +30,13 @@ def rule_features(hits_per_ad: Sequence[Sequence[IndicatorHit]],
     return np.hstack([found & ~vocabulary, vocabulary]).astype(float)
 
 
+def rules_found(R: np.ndarray) -> np.ndarray:
+    """(n_ads, n_labels) bool: found by the base patterns or the vocabulary, from
+    `rule_features`' two halves."""
+    n = R.shape[1] // 2
+    return (R[:, :n] > 0) | (R[:, n:] > 0)
+
+
 def stack_features(P: np.ndarray, R: np.ndarray, k: int) -> np.ndarray:
     """The features of indicator `k`'s combiner: the TF-IDF log-odds of `k`, its own two
     rule features, then every indicator's rule features (`rule_features`)."""

@@ -10,6 +10,13 @@ Per indicator, a small logistic regression ("stacker") turns the v1 probability 
 the semantic probability S (0 for ads the gate stops) into one probability, from
 features [E, S, E*S], learned on out-of-fold probabilities of the train split. The
 thresholds and the risk model are then chosen as in v1 (dev split, out-of-fold train).
+
+The semantic model may add a hit but not veto one that v1 makes on a rule's evidence
+(`keep_rule_hits`): its sentences are compared with the corpus's, and on wording the
+corpus lacks it says "no" to phrases a rule reads plainly. Chosen on the dev split
+(2026-12-05; dev cut in two halves at random ten times, thresholds chosen on one half and
+scored on the other): macro-F1 0.877 -> 0.880 (higher in 17 of the 20 halves), micro
+recall 0.874 -> 0.880, micro precision 0.876 -> 0.875.
 """
 
 from __future__ import annotations
@@ -55,13 +62,19 @@ class SemanticEnsembleModel:
     risk_medium: float
     rules_version: str = "1"  # the rules version v1 was trained with
     risk_inputs: str = "probabilities"  # as v1's (models/risk.py `risk_features`)
+    keeps_rule_hits: bool = False  # `keep_rule_hits` (models trained since 2026-12-05)
 
     def passes_gate(self, E: np.ndarray) -> np.ndarray:
         """Which ads (rows of v1 probabilities) get embedded."""
         return passes_gate(E, self.base_thresholds, self.gate)
 
-    def combine(self, E: np.ndarray, S: np.ndarray) -> np.ndarray:
-        return stack(E, S, self.stack_coef, self.stack_intercept)
+    def combine(self, E: np.ndarray, S: np.ndarray, found: np.ndarray) -> np.ndarray:
+        """v2 probabilities from v1's (E), the semantic model's (S) and which indicators
+        a rule found per ad (`combine.rules_found`)."""
+        F = stack(E, S, self.stack_coef, self.stack_intercept)
+        if not self.keeps_rule_hits:
+            return F
+        return keep_rule_hits(F, E, found, self.base_thresholds, self.thresholds)
 
 
 def passes_gate(E: np.ndarray, thresholds: np.ndarray, gate: float) -> np.ndarray:
@@ -72,6 +85,14 @@ def stack(E: np.ndarray, S: np.ndarray, coef: np.ndarray, intercept: np.ndarray
           ) -> np.ndarray:
     z = coef[:, 0] * E + coef[:, 1] * S + coef[:, 2] * E * S + intercept
     return 1.0 / (1.0 + np.exp(-z))
+
+
+def keep_rule_hits(F: np.ndarray, E: np.ndarray, found: np.ndarray,
+                   base_thresholds: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """F, lifted to the v2 threshold where a rule found the indicator and v1's
+    probability E reaches v1's threshold: v1's hit on a rule's evidence stands."""
+    keep = found & (E >= base_thresholds[None, :])
+    return np.where(keep, np.maximum(F, thresholds[None, :]), F)
 
 
 def _fit_stackers(E: np.ndarray, S: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -115,6 +136,8 @@ def train_semantic_ensemble(base: TrainingResult, train: Sequence[LabelledAd],
     coef, intercept = _fit_stackers(E_train, S_train, Y_train)
     F_train, F_dev = stack(E_train, S_train, coef, intercept), stack(E_dev, S_dev, coef, intercept)
     thresholds = np.array(choose_thresholds(F_dev, Y_dev)[0])
+    F_train = keep_rule_hits(F_train, E_train, base.rules_train, v1.thresholds, thresholds)
+    F_dev = keep_rule_hits(F_dev, E_dev, base.rules_dev, v1.thresholds, thresholds)
     strengths, inputs = load_taxonomy().strengths(labels), v1.risk_inputs
     risk = fit_risk(risk_features(F_train, strengths, inputs, base.deceptive_train_oof),
                     risk_features(F_dev, strengths, inputs, base.deceptive_dev), train, dev)
@@ -124,7 +147,8 @@ def train_semantic_ensemble(base: TrainingResult, train: Sequence[LabelledAd],
         rules_sha256=v1.rules_sha256, base_thresholds=v1.thresholds,
         semantic=semantic.model, gate=gate, stack_coef=coef, stack_intercept=intercept,
         thresholds=thresholds, risk_model=risk.model, risk_high=risk.high,
-        risk_medium=risk.medium, rules_version=v1.rules_version, risk_inputs=inputs)
+        risk_medium=risk.medium, rules_version=v1.rules_version, risk_inputs=inputs,
+        keeps_rule_hits=True)
 
     def macro(Y: np.ndarray, P: np.ndarray, t: np.ndarray) -> float:
         return float(f1_score(Y, P >= t[None, :], average="macro", zero_division=0))

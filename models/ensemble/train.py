@@ -11,7 +11,12 @@ import numpy as np
 from corpora.records import RISK_LEVELS, LabelledAd
 from corpora.taxonomy import load_taxonomy
 from models.artifacts import hash_training_data
-from models.ensemble.combine import combine_probabilities, rule_features, stack_features
+from models.ensemble.combine import (
+    combine_probabilities,
+    rule_features,
+    rules_found,
+    stack_features,
+)
 from models.folds import writer_folds
 from models.risk import DECEPTIVE_COLUMN, STORY_AND_DECEPTIVE, risk_features, risk_score
 from models.thresholds import choose_thresholds, precision_threshold
@@ -71,6 +76,9 @@ class TrainingResult:
     # The TF-IDF probability that an ad is deceptive, out-of-fold on train and on dev.
     deceptive_train_oof: np.ndarray | None = None
     deceptive_dev: np.ndarray | None = None
+    # Which indicators a rule found, per ad of train and of dev (`combine.rules_found`).
+    rules_train: np.ndarray | None = None
+    rules_dev: np.ndarray | None = None
 
 
 def _targets(ads: Sequence[LabelledAd], labels: Sequence[str]) -> np.ndarray:
@@ -165,8 +173,7 @@ def train_ensemble(train: Sequence[LabelledAd], dev: Sequence[LabelledAd], label
 
     metrics.update({
         "dev_macro_f1_tfidf": _macro_f1(Y_dev, P_dev, tfidf_thresholds),
-        "dev_macro_f1_rules": _macro_f1(Y_dev, np.maximum(R_dev[:, :n], R_dev[:, n:]),
-                                        np.full(n, 0.5)),
+        "dev_macro_f1_rules": _macro_f1(Y_dev, rules_found(R_dev), np.full(n, 0.5)),
         "dev_macro_f1_ensemble": _macro_f1(Y_dev, E_dev, thresholds),
         "thresholds": dict(zip(labels, map(float, thresholds))),
         "risk_thresholds": {"high": risk_high, "medium": risk_medium},
@@ -181,7 +188,8 @@ def train_ensemble(train: Sequence[LabelledAd], dev: Sequence[LabelledAd], label
     assert set(classes) <= set(RISK_LEVELS)
     return TrainingResult(model=model, data_sha256=hash_training_data(train, dev),
                           metrics=metrics, E_train_oof=E_oof, E_dev=E_dev,
-                          deceptive_train_oof=deceptive_oof, deceptive_dev=deceptive_dev)
+                          deceptive_train_oof=deceptive_oof, deceptive_dev=deceptive_dev,
+                          rules_train=rules_found(R_train), rules_dev=rules_found(R_dev))
 
 
 def fit_combiner(P_oof: np.ndarray, R: np.ndarray, Y: np.ndarray,
