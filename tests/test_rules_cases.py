@@ -360,7 +360,9 @@ QUIET: dict[str, dict[str, list[str]]] = {
                "Nunca pedimos depósitos ni anticipos"],
         "pt": ["Não cobramos taxa de nenhum tipo",
                "Nada é descontado do seu salário",
-               "não há taxa de inscrição nem desconto posterior"],
+               "não há taxa de inscrição nem desconto posterior",
+               "Plano odontológico opcional com valor descontado em folha",
+               "INSS e vale-transporte descontados do salário conforme a lei"],
     },
     "DOCS_HANDLED": {
         "es": ["Nunca pedimos tu pasaporte",
@@ -368,6 +370,7 @@ QUIET: dict[str, dict[str, list[str]]] = {
                "El trámite de la visa lo hace cada trabajador en el consulado",
                "Tus documentos siempre se quedan contigo"],
         "pt": ["Não retemos documentos",
+               "Escritório contábil: cuidamos da documentação dos nossos clientes",
                "Seus documentos ficam sempre com você",
                "a empresa nunca fica com o seu passaporte"],
     },

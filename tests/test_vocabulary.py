@@ -102,6 +102,12 @@ FIRES = [
 ]
 
 QUIET = [
+    # statutory and benefit deductions, and an office's own service, are no fee nor papers
+    ("pt", "BR", "Salário de R$ 2.400, com INSS e vale-transporte descontados do salário conforme a lei.",
+     "FEE_OR_DEBT"),
+    ("pt", "BR", "Plano odontológico opcional com valor descontado em folha.", "FEE_OR_DEBT"),
+    ("pt", "BR", "Escritório contábil: cuidamos da documentação fiscal dos nossos clientes.",
+     "DOCS_HANDLED"),
     # "hoje em dia" is no deadline; a negated channel is none
     ("pt", "BR", "Salário bom pra hoje em dia, com carteira assinada", "URGENCY"),
     ("pt", "BR", "A vaga não é só pra hoje: contrato de 12 meses", "URGENCY"),
