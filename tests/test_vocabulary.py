@@ -137,6 +137,18 @@ QUIET = [
     ("es", "AR", "Vendedor con disponibilidad para viajar a Chile", "ABROAD_VAGUE"),
     ("es", "MX", "Restaurante de comida casera busca cocinera", "HOUSING_CONTROL"),
     ("es", "CO", "sin alojamiento ni comida", "HOUSING_CONTROL"),
+    # statutory deductions and a wage are no fee; office paperwork is no papers handled;
+    # a travel agent's task and a daily shuttle are no paid trip; a slogan is no deadline
+    ("es", "ES", "Los impuestos se descuentan del salario.", "FEE_OR_DEBT"),
+    ("es", "ES", "Los operarios cobran 1.300 euros al mes.", "FEE_OR_DEBT"),
+    ("es", "AR", "Asistente administrativo: gestionar la documentación de la empresa.",
+     "DOCS_HANDLED"),
+    ("es", "AR", "Manejo de agenda y compra de pasajes aéreos para los directivos.",
+     "TRAVEL_PAID"),
+    ("pt", "BR", "Benefícios: fretado de ida e volta para a fábrica.", "TRAVEL_PAID"),
+    ("pt", "BR", "Experiência em agências de viagem e venda de passagens aéreas.",
+     "TRAVEL_PAID"),
+    ("pt", "BR", "Tecnologia que traz o amanhã para hoje.", "URGENCY"),
 ]
 
 
