@@ -201,6 +201,7 @@ FIRES: dict[str, dict[str, list[tuple[str, str]]]] = {
             ("chicas para atender caballeros", "atender caballeros"),
             ("masajistas para spa VIP", "masajistas"),
             ("acompañantes para ejecutivos", "acompañantes"),
+            ("servicio de acompañamiento a caballeros en cenas privadas", "acompañamiento"),
             ("trabajo como anfitriona en bar", "anfitriona"),
         ],
         "pt": [
@@ -407,7 +408,9 @@ QUIET: dict[str, dict[str, list[str]]] = {
     },
     "HOSTESS_MODELING": {
         "es": ["No es trabajo de modelaje ni de acompañante",
-               "Conocimiento del modelo de negocio y del modelo de atención al cliente"],
+               "Conocimiento del modelo de negocio y del modelo de atención al cliente",
+               # support and mentoring
+               "Formación continua y acompañamiento técnico en tu desarrollo profesional"],
         "pt": ["Não é vaga de modelo nem de acompanhante",
                "Conhecimento do modelo de gestão da empresa",
                # staff benefits, business models, a baby's health
