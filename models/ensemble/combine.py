@@ -20,21 +20,20 @@ def rule_matrix(hits_per_ad: Sequence[Sequence[IndicatorHit]], labels: Sequence[
     return out
 
 
+def rules_found(hits_per_ad: Sequence[Sequence[IndicatorHit]], labels: Sequence[str]
+                ) -> np.ndarray:
+    """(n_ads, n_labels) bool: which indicators a rule (base patterns or vocabulary) found."""
+    return rule_matrix(hits_per_ad, labels) > 0
+
+
 def rule_features(hits_per_ad: Sequence[Sequence[IndicatorHit]],
                   further_only: Sequence[frozenset[str]], labels: Sequence[str]) -> np.ndarray:
     """(n_ads, 2 n_labels) 0/1: per indicator, found by the base patterns, then found by
     the vocabulary of real offers only (`RulesDetector.detect_hits_by_file`)."""
-    found = rule_matrix(hits_per_ad, labels) > 0
+    found = rules_found(hits_per_ad, labels)
     vocabulary = np.array([[label in only for label in labels] for only in further_only],
                           dtype=bool).reshape(found.shape)
     return np.hstack([found & ~vocabulary, vocabulary]).astype(float)
-
-
-def rules_found(R: np.ndarray) -> np.ndarray:
-    """(n_ads, n_labels) bool: found by the base patterns or the vocabulary, from
-    `rule_features`' two halves."""
-    n = R.shape[1] // 2
-    return (R[:, :n] > 0) | (R[:, n:] > 0)
 
 
 def stack_features(P: np.ndarray, R: np.ndarray, k: int) -> np.ndarray:

@@ -17,7 +17,7 @@ from corpora.taxonomy import Taxonomy, load_taxonomy
 from models.artifacts import ArtifactError, cache_root, models_root
 from models.artifact_registry import ModelRegistry, find_artifact
 from models.detector import Detector
-from models.ensemble.combine import combine_probabilities, rule_features, rule_matrix
+from models.ensemble.combine import combine_probabilities, rule_features, rules_found
 from models.ensemble.weights import load_ensemble_weights
 from models.risk import (
     DECEPTIVE_COLUMN,
@@ -220,6 +220,6 @@ class SemanticEnsembleDetector(EnsembleDetector):
             for k in np.where(S[i] >= semantic.thresholds)[0]:
                 evidence[i][k] = Evidence.from_text(ads[i].text,
                                                     *scored.evidence_span(int(where[k])))
-        F = model.combine(E, S, rule_matrix(rule_hits, model.labels) > 0)
+        F = model.combine(E, S, rules_found(rule_hits, model.labels))
         F[[ad.lang == "und" for ad in ads]] = 0.0
         return Scores(F, rule_hits, evidence, rows, deceptive)

@@ -152,8 +152,10 @@ def train_ensemble(train: Sequence[LabelledAd], dev: Sequence[LabelledAd], label
     metrics["mode"] = mode
 
     report("scoring rules on train and dev")
-    R_train = rule_features(*rules.detect_hits_by_file([a.to_ad() for a in train]), labels)
-    R_dev = rule_features(*rules.detect_hits_by_file([a.to_ad() for a in dev]), labels)
+    hits_train, vocabulary_train = rules.detect_hits_by_file([a.to_ad() for a in train])
+    hits_dev, vocabulary_dev = rules.detect_hits_by_file([a.to_ad() for a in dev])
+    R_train = rule_features(hits_train, vocabulary_train, labels)
+    R_dev = rule_features(hits_dev, vocabulary_dev, labels)
 
     report(f"out-of-fold TF-IDF probabilities ({folds} folds of whole writers' batches)")
     P_oof = _out_of_fold(train, K_train, lambda: TfidfIndicatorModel(columns, mode=mode), folds,
@@ -173,7 +175,7 @@ def train_ensemble(train: Sequence[LabelledAd], dev: Sequence[LabelledAd], label
 
     metrics.update({
         "dev_macro_f1_tfidf": _macro_f1(Y_dev, P_dev, tfidf_thresholds),
-        "dev_macro_f1_rules": _macro_f1(Y_dev, rules_found(R_dev), np.full(n, 0.5)),
+        "dev_macro_f1_rules": _macro_f1(Y_dev, rules_found(hits_dev, labels), np.full(n, 0.5)),
         "dev_macro_f1_ensemble": _macro_f1(Y_dev, E_dev, thresholds),
         "thresholds": dict(zip(labels, map(float, thresholds))),
         "risk_thresholds": {"high": risk_high, "medium": risk_medium},
@@ -189,7 +191,8 @@ def train_ensemble(train: Sequence[LabelledAd], dev: Sequence[LabelledAd], label
     return TrainingResult(model=model, data_sha256=hash_training_data(train, dev),
                           metrics=metrics, E_train_oof=E_oof, E_dev=E_dev,
                           deceptive_train_oof=deceptive_oof, deceptive_dev=deceptive_dev,
-                          rules_train=rules_found(R_train), rules_dev=rules_found(R_dev))
+                          rules_train=rules_found(hits_train, labels),
+                          rules_dev=rules_found(hits_dev, labels))
 
 
 def fit_combiner(P_oof: np.ndarray, R: np.ndarray, Y: np.ndarray,
