@@ -1,4 +1,4 @@
-"""Choosing decision thresholds on the dev split (shared by every trained detector)."""
+"""Choosing decision thresholds on held-out data (shared by every trained detector)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,18 @@ def choose_thresholds(probs: np.ndarray, y: np.ndarray, grid: Sequence[float] = 
         thresholds.append(best_t)
         scores.append(round(best_f1, 4))
     return thresholds, scores
+
+
+def unseen_writer_thresholds(P_oof: np.ndarray, Y_train: np.ndarray, P_dev: np.ndarray,
+                             Y_dev: np.ndarray) -> list[float]:
+    """Per label, `choose_thresholds` on train's out-of-fold probabilities (each from a
+    model fitted without the ad's writer: `models.folds.writer_folds`) and dev's together.
+
+    Dev alone shares its writers with train, so a model's probabilities there are those of
+    writers it has read, higher than on ads it meets in use; a threshold chosen on dev
+    alone sits too high for the others. Chosen on cross-writer validation
+    (`python -m evaluation.threshold_choice`)."""
+    return choose_thresholds(np.vstack([P_oof, P_dev]), np.vstack([Y_train, Y_dev]))[0]
 
 
 def precision_threshold(y_true: np.ndarray, scores: np.ndarray, min_precision: float) -> float:

@@ -9,7 +9,8 @@ paraphrased others found.
 Per indicator, a small logistic regression ("stacker") turns the v1 probability E and
 the semantic probability S (0 for ads the gate stops) into one probability, from
 features [E, S, E*S], learned on out-of-fold probabilities of the train split. The
-thresholds and the risk model are then chosen as in v1 (dev split, out-of-fold train).
+thresholds and the risk model are then chosen as in v1 (thresholds on out-of-fold train
+and dev together, `models.thresholds.unseen_writer_thresholds`; risk thresholds on dev).
 
 The semantic model may add a hit but not veto one that v1 makes on a rule's evidence
 (`keep_rule_hits`): its sentences are compared with the corpus's, and on wording the
@@ -34,7 +35,7 @@ from models.risk import risk_features
 from models.semantic.encoder import Encoder
 from models.semantic.model import SemanticModel
 from models.semantic.train import train_semantic
-from models.thresholds import choose_thresholds
+from models.thresholds import unseen_writer_thresholds
 
 DEFAULT_GATE = 0.5
 
@@ -135,7 +136,7 @@ def train_semantic_ensemble(base: TrainingResult, train: Sequence[LabelledAd],
     Y_train, Y_dev = _targets(train, labels), _targets(dev, labels)
     coef, intercept = _fit_stackers(E_train, S_train, Y_train)
     F_train, F_dev = stack(E_train, S_train, coef, intercept), stack(E_dev, S_dev, coef, intercept)
-    thresholds = np.array(choose_thresholds(F_dev, Y_dev)[0])
+    thresholds = np.array(unseen_writer_thresholds(F_train, Y_train, F_dev, Y_dev))
     F_train = keep_rule_hits(F_train, E_train, base.rules_train, v1.thresholds, thresholds)
     F_dev = keep_rule_hits(F_dev, E_dev, base.rules_dev, v1.thresholds, thresholds)
     strengths, inputs = load_taxonomy().strengths(labels), v1.risk_inputs

@@ -1,4 +1,5 @@
-"""Fit the TF-IDF model and the ensemble on the train split; choose thresholds on dev."""
+"""Fit the TF-IDF model and the ensemble on the train split; choose thresholds on held-out
+probabilities (indicators: out-of-fold train and dev, risk: dev)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from models.ensemble.combine import (
 )
 from models.folds import writer_folds
 from models.risk import DECEPTIVE_COLUMN, STORY_AND_DECEPTIVE, risk_features, risk_score
-from models.thresholds import choose_thresholds, precision_threshold
+from models.thresholds import choose_thresholds, precision_threshold, unseen_writer_thresholds
 from models.tfidf.model import TfidfIndicatorModel
 
 if TYPE_CHECKING:
@@ -117,7 +118,8 @@ def train_ensemble(train: Sequence[LabelledAd], dev: Sequence[LabelledAd], label
                    rules: RulesDetector, *, modes: Sequence[str] = ("shared",),
                    folds: int = 3, seed: int = 13,
                    report: Callable[[str], None] = lambda message: None) -> TrainingResult:
-    """Fit on `train`, choose the TF-IDF mode, per-indicator and risk thresholds on `dev`.
+    """Fit on `train`; choose the TF-IDF mode and risk thresholds on `dev`, per-indicator
+    thresholds on out-of-fold train and dev together (`unseen_writer_thresholds`).
 
     `modes` lists the TF-IDF variants to compare on dev ("shared": one model for both
     languages; "per_language": one per language). Shared won on dev when both were
@@ -164,7 +166,7 @@ def train_ensemble(train: Sequence[LabelledAd], dev: Sequence[LabelledAd], label
     rules_coef, rules_intercept = fit_combiner(P_oof, R_train, Y_train)
     E_oof = combine_probabilities(P_oof, R_train, rules_coef, rules_intercept)
     E_dev = combine_probabilities(P_dev, R_dev, rules_coef, rules_intercept)
-    thresholds = _tuned(Y_dev, E_dev)
+    thresholds = np.array(unseen_writer_thresholds(E_oof, Y_train, E_dev, Y_dev))
 
     report("fitting the risk model")
     strengths = load_taxonomy().strengths(labels)
