@@ -37,6 +37,11 @@ class Detector(ABC):
         it reads (models/risk.py `risk_features`; None here)."""
         return self.detect_hits(ads), None
 
+    def clear_caches(self) -> None:
+        """Forget what was kept from earlier calls about the texts seen (none here; the
+        semantic ensemble keeps sentence embeddings), so that a benchmark times texts met
+        for the first time."""
+
     @property
     def risk_scorer(self) -> RiskScorer:
         """How hits become (score, risk): the strength-based policy unless a detector

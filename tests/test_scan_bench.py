@@ -72,7 +72,8 @@ def test_bench_detect_reports_sample_and_real_ads_beside_tokenization(
     assert result.exit_code == 0, result.output
     table = result.stdout
     assert "sample" in table and "real ads" in table
-    for row in ("ads / CPU second", "detect / tokenization (CPU)",
+    for row in ("ads / CPU second", "the same ads again", "distinct texts",
+                "detect / tokenization (CPU)",
                 "`centinela detect` on one ad, warm cache"):
         assert row in table
     assert table.count("30 ") >= 2  # both sets scored 30 ads

@@ -141,6 +141,29 @@ def test_semantic_detector_quotes_whole_sentences(small_home):
     assert detector.detect_hits([Ad(id="u", lang="und", text="Lorem ipsum dolor sit")]) == [[]]
 
 
+def test_the_benchmark_times_texts_met_anew_then_again(small_home, monkeypatch):
+    """`centinela bench` empties v2's sentence cache before its timed run (a scan of new
+    ads embeds every sentence once), then times the same ads with the cache kept
+    (re-posts); before 2026-12-05 it timed cached embeddings only."""
+    from evaluation.bench import repeat_ads, run_benchmark
+    from models.registry import load_detector
+
+    home, _ = small_home
+    detector = load_detector("indicators.ensemble.v2", home=home)
+    v1 = load_detector("indicators.ensemble.v1", home=home)
+    assert detector.model.passes_gate(v1.indicator_probabilities([AD]))[0]
+    detector.assess([AD])
+    engine = detector.encoder._engine()
+    query, calls = engine.query, []
+    monkeypatch.setattr(engine, "query", lambda texts: calls.append(len(texts)) or query(texts))
+    result = run_benchmark(repeat_ads([AD], 4), detector, batch_size=2)
+    # the warm-up batch finds AD cached; the timed run and the traced pass embed it anew
+    # (once each: later copies are cached within a pass); the repeated run never does
+    assert calls == [len(sentences(AD.text))] * 2
+    assert (result.ads, result.distinct_texts) == (4, 1)
+    assert result.detect_cpu_seconds > 0 and result.repeat_cpu_seconds > 0
+
+
 def test_ensemble_v2_embeds_only_ads_past_the_gate(small_home, monkeypatch):
     from models.registry import load_detector
 

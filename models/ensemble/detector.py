@@ -206,6 +206,9 @@ class SemanticEnsembleDetector(EnsembleDetector):
                 f"this ensemble was trained on {model.semantic.encoder_id} embeddings, but "
                 f"{self.encoder.id} is installed: run `centinela train` again")
 
+    def clear_caches(self) -> None:
+        self.encoder.clear()
+
     def _scores(self, ads: Sequence[Ad], norms: Sequence[NormalizedText]) -> Scores:
         from models.semantic.model import score_sentences
 

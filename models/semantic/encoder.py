@@ -100,6 +100,11 @@ class Encoder:
                 self._cache.popitem(last=False)
         return out
 
+    def clear(self) -> None:
+        """Empty the cache."""
+        with self._lock:
+            self._cache.clear()
+
     def preload(self, keys: np.ndarray, vectors: np.ndarray) -> None:
         """Fill the cache with embeddings made before (see `EmbeddingStore`)."""
         with self._lock:
