@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from models.thresholds import choose_thresholds
+from models.thresholds import choose_thresholds, unseen_writer_thresholds
 
 HALVINGS = 20
 POLICIES = ("dev", "out-of-fold train", "both")
@@ -31,12 +31,9 @@ POLICIES = ("dev", "out-of-fold train", "both")
 def policy_thresholds(policy: str, P_oof: np.ndarray, Y_oof: np.ndarray, P_dev: np.ndarray,
                       Y_dev: np.ndarray) -> np.ndarray:
     """Per-indicator thresholds a candidate chooses from what it may see."""
-    if policy == "dev":
-        P, Y = P_dev, Y_dev
-    elif policy == "out-of-fold train":
-        P, Y = P_oof, Y_oof
-    else:
-        P, Y = np.vstack([P_oof, P_dev]), np.vstack([Y_oof, Y_dev])
+    if policy == "both":
+        return np.array(unseen_writer_thresholds(P_oof, Y_oof, P_dev, Y_dev))
+    P, Y = (P_dev, Y_dev) if policy == "dev" else (P_oof, Y_oof)
     return np.array(choose_thresholds(P, Y)[0])
 
 

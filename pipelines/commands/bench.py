@@ -112,7 +112,7 @@ def bench(
         ("bare spaCy tokenization seconds (wall / CPU)",
          lambda r: f"{r.tokenize_seconds:.2f} / {r.tokenize_cpu_seconds:.2f}"),
         ("detect / tokenization (CPU)", lambda r: f"{r.ratio_to_tokenization:.2f}x"),
-        ("peak traced memory during detect (MB)", lambda r: f"{r.peak_traced_mb:.1f}"),
+        ("peak traced memory during detect (MB, first two batches)", lambda r: f"{r.peak_traced_mb:.1f}"),
     ]
     for label, cell in rows:
         table.add_row(label, *(cell(r) for r in results.values()))
