@@ -11,14 +11,17 @@ chosen on dev alone (before 2026-12-05), on out-of-fold train alone, and on both
 Validation: the train split's writers' batches are cut in two at random (20 times); each
 candidate chooses on one half's out-of-fold rows (plus dev, for "both") and is scored on
 the other half's, writers its thresholds never saw. The test split is never looked at.
-Run: `python -m evaluation.threshold_choice` (a few minutes: it trains v1 and the
-semantic model as `centinela train` does, reusing the home's cached embeddings).
+Run: `python -m evaluation.threshold_choice --home CENTINELA_HOME` (a few minutes: it
+trains v1 and the semantic model as `centinela train` does, reusing the home's cached
+embeddings and compiled rules; nothing is registered).
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
@@ -70,7 +73,8 @@ def cross_writer_scores(arrays: dict[str, np.ndarray], batches: np.ndarray,
     return {policy: np.array(rows) for policy, rows in out.items()}
 
 
-def training_arrays(report: Callable[[str], None]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def training_arrays(home: Path, report: Callable[[str], None]
+                    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Train v1 and the semantic model as `centinela train` does (seed corpus, no store
     labels) and return the arrays `cross_writer_scores` reads, with each train row's batch."""
     from annotation.learning.corrections import CorrectionSet
@@ -83,9 +87,7 @@ def training_arrays(report: Callable[[str], None]) -> tuple[dict[str, np.ndarray
     from models.ensemble.train import train_ensemble
     from models.semantic.encoder import cached_encoder
     from models.semantic.train import train_semantic
-    from pipelines.settings import Settings
 
-    home = Settings.from_env().home
     data = build_training_set(CorrectionSet([]))
     train = [*data.train, *framed_copies(data.train)]
     result = train_ensemble(train, data.dev, load_taxonomy().ids, _rules(home), report=report)
@@ -105,7 +107,12 @@ def training_arrays(report: Callable[[str], None]) -> tuple[dict[str, np.ndarray
 
 
 def main() -> None:
-    arrays, batches = training_arrays(lambda message: print(message, file=sys.stderr))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--home", type=Path, required=True,
+                        help="Centinela home whose caches (embeddings, compiled rules) to use")
+    args = parser.parse_args()
+    arrays, batches = training_arrays(args.home,
+                                      lambda message: print(message, file=sys.stderr))
     scores = cross_writer_scores(arrays, batches)
     base = scores["dev"][:, 0]
     print(f"v2 on held-out writers ({HALVINGS} halvings of train's batches), mean")

@@ -45,7 +45,7 @@ def unseen_writer_thresholds(P_oof: np.ndarray, Y_train: np.ndarray, P_dev: np.n
     Dev alone shares its writers with train, so a model's probabilities there are those of
     writers it has read, higher than on ads it meets in use; a threshold chosen on dev
     alone sits too high for the others. Chosen on cross-writer validation
-    (`python -m evaluation.threshold_choice`)."""
+    (`python -m evaluation.threshold_choice --home CENTINELA_HOME`)."""
     return choose_thresholds(np.vstack([P_oof, P_dev]), np.vstack([Y_train, Y_dev]))[0]
 
 
